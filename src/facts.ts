@@ -1,0 +1,177 @@
+// What each ordering, map and program type means on the BPF target (AYA-NOTES §2–§4).
+// One source for the prompts' one-line hints, the generated README's table and the tests
+// that disassemble the built objects: if the compiler changes its output, the tests fail
+// against these same facts, so the README cannot silently drift from what the code becomes.
+
+export const ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const;
+export type Ordering = (typeof ORDERINGS)[number];
+
+export const MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'] as const;
+export type MapKind = (typeof MAPS)[number];
+
+export const PROGRAMS = ['kprobe', 'tracepoint'] as const;
+export type ProgramKind = (typeof PROGRAMS)[number];
+
+export interface OrderingFact {
+  /** Variant of `core::intrinsics::AtomicOrdering`. */
+  rust: string;
+  hint: string;
+}
+
+export const orderingFacts: Record<Ordering, OrderingFact> = {
+  relaxed: {
+    rust: 'Relaxed',
+    hint: 'atomic add with no ordering: a locked add at any BPF cpu, any eBPF kernel (enough for a counter)',
+  },
+  acquire: {
+    rust: 'Acquire',
+    hint: 'BPF has no acquire-only add: a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+  },
+  release: {
+    rust: 'Release',
+    hint: 'BPF has no release-only add: a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+  },
+  acqrel: {
+    rust: 'AcqRel',
+    hint: 'a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+  },
+  seqcst: {
+    rust: 'SeqCst',
+    hint: 'fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+  },
+};
+
+/** Which template partial implements the map's lookup-and-add pattern. */
+export type MapShape = 'array' | 'per-cpu-array' | 'hash' | 'per-cpu-hash';
+
+export interface MapFact {
+  shape: MapShape;
+  perCpu: boolean;
+  /** aya_ebpf::maps type. */
+  ebpfType: string;
+  /** aya::maps type that opens it from userspace (aya's HashMap also opens LRU hash maps). */
+  loaderType: string;
+  maxEntries: number;
+  /** Minimum kernel for the map type, as [major, minor]. */
+  kernel: [number, number];
+  hint: string;
+}
+
+export const mapFacts: Record<MapKind, MapFact> = {
+  array: {
+    shape: 'array', perCpu: false, ebpfType: 'Array', loaderType: 'Array', maxEntries: 1, kernel: [3, 19],
+    hint: 'one preallocated slot shared by all CPUs, updated with an atomic add; kernel >= 3.19',
+  },
+  'per-cpu-array': {
+    shape: 'per-cpu-array', perCpu: true, ebpfType: 'PerCpuArray', loaderType: 'PerCpuArray', maxEntries: 1,
+    kernel: [4, 6],
+    hint: 'one slot per CPU, a plain add (no atomic needed), summed by the loader; kernel >= 4.6',
+  },
+  hash: {
+    shape: 'hash', perCpu: false, ebpfType: 'HashMap', loaderType: 'HashMap', maxEntries: 1024, kernel: [3, 19],
+    hint: 'key inserted on first hit (BPF_NOEXIST, race-safe), atomic add; kernel >= 3.19',
+  },
+  'per-cpu-hash': {
+    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'PerCpuHashMap', loaderType: 'PerCpuHashMap', maxEntries: 1024,
+    kernel: [4, 6],
+    hint: 'per-CPU values under one key, a plain add, summed by the loader; kernel >= 4.6',
+  },
+  'lru-hash': {
+    shape: 'hash', perCpu: false, ebpfType: 'LruHashMap', loaderType: 'HashMap', maxEntries: 1024, kernel: [4, 10],
+    hint: 'hash map that evicts least recently used keys, atomic add; kernel >= 4.10',
+  },
+  'lru-per-cpu-hash': {
+    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'LruPerCpuHashMap', loaderType: 'PerCpuHashMap',
+    maxEntries: 1024, kernel: [4, 10],
+    hint: 'LRU hash map with per-CPU values, a plain add, summed by the loader; kernel >= 4.10',
+  },
+};
+
+export interface ProgramFact {
+  defaultAttach: string;
+  kernel: [number, number];
+  hint: string;
+}
+
+export const programFacts: Record<ProgramKind, ProgramFact> = {
+  kprobe: {
+    defaultAttach: 'auto',
+    kernel: [4, 1],
+    hint: 'any kernel function; unstable ABI; needs a kernel built with kprobe support (CONFIG_KPROBES)',
+  },
+  tracepoint: {
+    defaultAttach: 'syscalls/sys_enter_execve',
+    kernel: [4, 7],
+    hint: 'a stable kernel event; works on kernels without kprobe support',
+  },
+};
+
+/** The BPF instruction the counter's add becomes; what the disassembly test looks for. */
+export type AddInstruction = 'locked-add' | 'atomic-fetch-add' | 'plain-add';
+
+export interface CounterOutcome {
+  /** Whether counter.rs uses an atomic at all (per-CPU maps do not). */
+  atomic: boolean;
+  /** Whether the chosen ordering changes the generated code (needs BPF cpu v3). */
+  orderingApplies: boolean;
+  cpu: 'generic' | 'v3';
+  instruction: AddInstruction;
+  /** Minimum kernel for the counter's instruction alone. */
+  kernel: [number, number];
+  /** One line: what the add compiles to and what it needs. */
+  effect: string;
+}
+
+const ATOMIC_FETCH_KERNEL: [number, number] = [5, 12];
+
+export function counterOutcome(map: MapKind, ordering: Ordering): CounterOutcome {
+  if (mapFacts[map].perCpu) {
+    return {
+      atomic: false, orderingApplies: false, cpu: 'generic', instruction: 'plain-add', kernel: [0, 0],
+      effect: `a plain load, add and store (no atomic: a program cannot run twice at once on one CPU); ` +
+        `the ordering "${ordering}" does not apply to per-CPU maps; BPF cpu generic`,
+    };
+  }
+  if (ordering === 'relaxed') {
+    return {
+      atomic: true, orderingApplies: true, cpu: 'generic', instruction: 'locked-add', kernel: [0, 0],
+      effect: 'a locked add without fetch, `lock *(u64 *)(rX + 0) += rY` (BPF_ATOMIC BPF_ADD); BPF cpu generic; any eBPF kernel',
+    };
+  }
+  return {
+    atomic: true, orderingApplies: true, cpu: 'v3', instruction: 'atomic-fetch-add', kernel: ATOMIC_FETCH_KERNEL,
+    effect: `a fully ordered \`atomic_fetch_add\` (BPF_ADD | BPF_FETCH), the same for every ordering but Relaxed ` +
+      `(BPF has no acquire-only or release-only add); BPF cpu v3; kernel >= 5.12 (arm64 JIT >= 5.18)`,
+  };
+}
+
+function maxKernel(...versions: [number, number][]): [number, number] {
+  return versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a));
+}
+
+export function minimumKernel(map: MapKind, ordering: Ordering, program: ProgramKind): string {
+  const [major, minor] = maxKernel(mapFacts[map].kernel, programFacts[program].kernel, counterOutcome(map, ordering).kernel);
+  return `${major}.${minor}`;
+}
+
+const INSTRUCTION_TEXT: Record<AddInstruction, string> = {
+  'locked-add': '`lock *(u64 *)(rX + 0) += rY`',
+  'atomic-fetch-add': '`rY = atomic_fetch_add((u64 *)(rX + 0), rY)`',
+  'plain-add': 'plain `rY = *(u64 *)(rX + 0)`, `rY += 1`, store',
+};
+
+/** Markdown table: every map × ordering, what the add compiles to. Highlights the chosen row. */
+export function compilesToTable(chosenMap: MapKind, chosenOrdering: Ordering): string {
+  const rows = ['| map | ordering | BPF cpu | the add compiles to | kernel (counter) |', '|---|---|---|---|---|'];
+  for (const map of MAPS) {
+    for (const ordering of ORDERINGS) {
+      const o = counterOutcome(map, ordering);
+      const chosen = map === chosenMap && ordering === chosenOrdering;
+      const mark = (s: string) => (chosen ? `**${s}**` : s);
+      const kernel = o.kernel[0] === 0 ? 'any' : `>= ${o.kernel[0]}.${o.kernel[1]}`;
+      const ord = o.orderingApplies ? ordering : `${ordering} (not applicable)`;
+      rows.push(`| ${mark(map)} | ${mark(ord)} | ${o.cpu} | ${INSTRUCTION_TEXT[o.instruction]} | ${kernel} |`);
+    }
+  }
+  return rows.join('\n');
+}

@@ -1,0 +1,102 @@
+// The pure core: options in, the list of files to write out. No file system, terminal or processes here;
+// templates are passed in (see templates.ts for reading them from disk).
+import { serializeConfig, CONFIG_FILE } from './config-file.js';
+import { counterOutcome, mapFacts, minimumKernel, orderingFacts } from './facts.js';
+import type { Options } from './options.js';
+import { generatedReadme } from './readme.js';
+
+export interface TemplateFile {
+  /** Path relative to the templates directory, with forward slashes. */
+  path: string;
+  contents: string;
+  executable?: boolean;
+}
+
+export interface PlannedFile {
+  /** Path relative to the target directory, with forward slashes. */
+  path: string;
+  contents: string;
+  executable?: boolean;
+}
+
+/** Which template partial becomes which file, for the chosen options. */
+export function partialsFor(options: Options): { from: string; to: string }[] {
+  const map = mapFacts[options.map];
+  return [
+    // Only the atomic counter needs `#![feature(core_intrinsics)]` at the crate root.
+    { from: `partials/ebpf-main/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '{{crate}}-ebpf/src/main.rs' },
+    { from: `partials/counter/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '{{crate}}-ebpf/src/counter.rs' },
+    { from: `partials/ebpf-map/${map.shape}.rs`, to: '{{crate}}-ebpf/src/map.rs' },
+    { from: `partials/ebpf-program/${options.program}.rs`, to: '{{crate}}-ebpf/src/program.rs' },
+    { from: `partials/loader-map/${map.shape}.rs`, to: '{{crate}}/src/map.rs' },
+    { from: `partials/loader-program/${options.program}.rs`, to: '{{crate}}/src/program.rs' },
+  ];
+}
+
+/** The values substituted for `{{var}}` in templates. Every value is validated or from a fixed table. */
+export function templateVariables(options: Options, version: string): Record<string, string> {
+  const map = mapFacts[options.map];
+  const outcome = counterOutcome(options.map, options.ordering);
+  return {
+    crate: options.name,
+    crate_snake: options.name.replace(/-/g, '_'),
+    ordering: orderingFacts[options.ordering].rust,
+    ordering_effect: outcome.effect,
+    ebpf_map_type: map.ebpfType,
+    loader_map_type: map.loaderType,
+    max_entries: String(map.maxEntries),
+    cpu: outcome.cpu,
+    toolchain: options.toolchain,
+    attach: options.attach,
+    kernel_min: minimumKernel(options.map, options.ordering, options.program),
+    generator_version: version,
+  };
+}
+
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+
+export function substitute(text: string, vars: Record<string, string>, where: string): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`template ${where} uses unknown variable {{${name}}}`);
+    return value;
+  });
+}
+
+/** npm drops `.gitignore` from packages, so such files are stored as `_gitignore`. */
+const storedName = (segment: string) => (segment.startsWith('_') && segment !== '_' ? `.${segment.slice(1)}` : segment);
+const STORED_DOTFILES = new Set(['_gitignore', '_cargo']);
+
+function outputPath(templatePath: string, vars: Record<string, string>): string {
+  return substitute(templatePath, vars, templatePath)
+    .split('/')
+    .map((seg) => (STORED_DOTFILES.has(seg) ? storedName(seg) : seg))
+    .join('/');
+}
+
+export function planWorkspace(options: Options, version: string, templates: readonly TemplateFile[]): PlannedFile[] {
+  const vars = templateVariables(options, version);
+  const byPath = new Map(templates.map((t) => [t.path, t]));
+  const files: PlannedFile[] = [];
+  for (const t of templates) {
+    if (!t.path.startsWith('workspace/')) continue;
+    files.push({
+      path: outputPath(t.path.slice('workspace/'.length), vars),
+      contents: substitute(t.contents, vars, t.path),
+      executable: t.executable,
+    });
+  }
+  for (const { from, to } of partialsFor(options)) {
+    const t = byPath.get(from);
+    if (!t) throw new Error(`template partial ${from} is missing`);
+    files.push({ path: outputPath(to, vars), contents: substitute(t.contents, vars, from) });
+  }
+  files.push({ path: 'README.md', contents: generatedReadme(options, version) });
+  files.push({ path: CONFIG_FILE, contents: serializeConfig(options, version) });
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new Error(`two templates write ${f.path}`);
+    seen.add(f.path);
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,390 @@
+//! The {{crate}} loader: loads the embedded eBPF program, lets the kernel's verifier judge it,
+//! attaches it and prints how often it ran.
+//!
+//! `main.rs` parses the arguments and loads the object; `program.rs` loads and attaches the
+//! program; `map.rs` reads the counter's total. Run `{{crate}} --help` for the options and exit codes.
+
+mod map;
+mod program;
+
+use std::{
+    error::Error,
+    io,
+    process::{Command, ExitCode},
+    thread,
+    time::{Duration, Instant},
+};
+
+use aya::{Ebpf, programs::ProgramError};
+use {{crate_snake}}_common::PROGRAM_NAME;
+
+/// Exit codes; `--help` lists them too.
+pub mod exit {
+    /// Success: accepted (`--check`), counted enough (`--selftest`), or stopped with Ctrl-C.
+    pub const OK: u8 = 0;
+    /// Any other error.
+    pub const ERROR: u8 = 1;
+    /// Bad command line.
+    pub const USAGE: u8 = 2;
+    /// The kernel's verifier rejected the program.
+    pub const REJECTED: u8 = 3;
+    /// Not allowed: needs root, or CAP_BPF and CAP_PERFMON.
+    pub const PERMISSION: u8 = 4;
+    /// Cannot attach: symbol or tracepoint missing, or the kernel lacks the support.
+    pub const ATTACH: u8 = 5;
+    /// `--selftest`: the counter grew by less than the number of runs.
+    pub const SELFTEST: u8 = 6;
+}
+
+const HELP: &str = "\
+{{crate}}: counts calls with an eBPF {{ebpf_map_type}} counter ({{crate}}-ebpf)
+
+Usage: {{crate}} [--attach <target>] [--check | --selftest <n>]
+
+Without --check or --selftest: attach, print the total and the rate every second, and
+the final total on Ctrl-C.
+
+Options:
+  --attach <target>  where to attach, instead of the default chosen at generation
+                     (kprobe: a kernel symbol or `auto`; tracepoint: `category/name`)
+  --check            load only, so the kernel's verifier judges the program; report
+  --selftest <n>     attach, run /bin/true n times from two threads, and check that
+                     the counter grew by at least n (needs an execve target)
+  -h, --help         print this help
+
+Needs root, or CAP_BPF and CAP_PERFMON: `sudo -E {{crate}} ...` (or `cargo xtask run -- ...`).
+
+Exit codes:
+  0  success
+  1  error
+  2  usage error
+  3  rejected by the kernel's verifier
+  4  permission denied (not root)
+  5  cannot attach (symbol or tracepoint missing, no kprobe support)
+  6  --selftest: the counter grew by less than n
+";
+
+/// Why the loader stops: an exit code (see [`exit`]) and a message for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An error about `what`: a permission error when the kernel said EPERM, else `code`.
+    pub fn from_error(code: u8, what: &str, err: &(dyn Error + 'static)) -> Self {
+        if is_permission_denied(err) {
+            return permission_denied(what);
+        }
+        Self::new(code, format!("{what}: {}", error_chain(err)))
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        if is_permission_denied(err.as_ref()) {
+            return permission_denied(&err.to_string());
+        }
+        Self::new(exit::ERROR, format!("{err:#}"))
+    }
+}
+
+/// The message for EPERM, with the command line to retry under sudo.
+fn permission_denied(what: &str) -> Failure {
+    let command: Vec<String> = std::env::args().collect();
+    Failure::new(
+        exit::PERMISSION,
+        format!(
+            "{what}: permission denied.\n\
+             Loading and attaching eBPF programs needs root, or CAP_BPF and CAP_PERFMON; try:\n  \
+             sudo -E {}",
+            command.join(" ")
+        ),
+    )
+}
+
+/// Whether any error in the chain is EPERM from the kernel.
+fn is_permission_denied(err: &(dyn Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        // (No let chains here: they need Rust 1.88 and this crate supports 1.87.)
+        if err
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io_error| io_error.raw_os_error() == Some(libc::EPERM))
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+/// `err` and its sources, joined with ": ".
+pub fn error_chain(err: &(dyn Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut current = err.source();
+    while let Some(source) = current {
+        let part = source.to_string();
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        current = source.source();
+    }
+    text
+}
+
+/// What `main` was asked to do.
+#[derive(Debug, PartialEq)]
+enum Mode {
+    Watch,
+    Check,
+    Selftest(u64),
+    Help,
+}
+
+#[derive(Debug, PartialEq)]
+struct Args {
+    mode: Mode,
+    attach: Option<String>,
+}
+
+fn usage(message: String) -> Failure {
+    Failure::new(
+        exit::USAGE,
+        format!("{message}\nRun `{{crate}} --help` for the options."),
+    )
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
+    let mut parsed = Args {
+        mode: Mode::Watch,
+        attach: None,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline_value
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| usage(format!("{name} needs a value")))
+        };
+        let mode = match flag.as_str() {
+            "-h" | "--help" => Mode::Help,
+            "--check" => Mode::Check,
+            "--selftest" => {
+                let text = value("--selftest")?;
+                match text.parse::<u64>() {
+                    Ok(n) if n > 0 => Mode::Selftest(n),
+                    _ => return Err(usage(format!("--selftest needs a positive count, not `{text}`"))),
+                }
+            }
+            "--attach" => {
+                parsed.attach = Some(value("--attach")?);
+                continue;
+            }
+            _ => return Err(usage(format!("unknown argument `{arg}`"))),
+        };
+        parsed.mode = match (&parsed.mode, mode) {
+            (_, Mode::Help) | (Mode::Help, _) => Mode::Help,
+            (Mode::Watch, mode) => mode,
+            _ => return Err(usage("--check and --selftest exclude each other".to_owned())),
+        };
+    }
+    Ok(parsed)
+}
+
+/// Kernels before 5.11 charge BPF maps and programs to RLIMIT_MEMLOCK, whose default is small.
+fn raise_memlock_limit() {
+    let limit = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit only reads the struct we pass.
+    let result = unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &limit) };
+    if result != 0 {
+        // Not fatal: newer kernels do not use it, and without root the load fails clearly anyway.
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EPERM) {
+            eprintln!("warning: cannot raise RLIMIT_MEMLOCK: {err}");
+        }
+    }
+}
+
+/// Parses the embedded eBPF object and creates its map in the kernel.
+fn load_object() -> Result<Ebpf, Failure> {
+    let object = aya::include_bytes_aligned!(env!("EBPF_OBJECT"));
+    Ebpf::load(object).map_err(|err| Failure::from_error(exit::ERROR, "cannot load the eBPF object", &err))
+}
+
+/// The program `PROGRAM_NAME` in the loaded object.
+pub fn program_mut(ebpf: &mut Ebpf) -> Result<&mut aya::programs::Program, Failure> {
+    ebpf.program_mut(PROGRAM_NAME).ok_or_else(|| {
+        Failure::new(
+            exit::ERROR,
+            format!("no program `{PROGRAM_NAME}` in the eBPF object (PROGRAM_NAME and the function name must match)"),
+        )
+    })
+}
+
+/// Turns a failed `load()` into the verifier's verdict, or a permission error.
+pub fn load_failure(err: ProgramError) -> Failure {
+    match err {
+        ProgramError::LoadError {
+            io_error,
+            verifier_log,
+        } => {
+            let log = verifier_log.to_string();
+            if log.trim().is_empty() && io_error.raw_os_error() == Some(libc::EPERM) {
+                return permission_denied("cannot load the program");
+            }
+            Failure::new(
+                exit::REJECTED,
+                format!(
+                    "the kernel's verifier rejected `{PROGRAM_NAME}` ({io_error}). Verifier log:\n{}",
+                    log.trim_end()
+                ),
+            )
+        }
+        err => Failure::from_error(exit::ERROR, "cannot load the program", &err),
+    }
+}
+
+/// Attaches, runs `/bin/true` `runs` times from two threads, and checks the counter grew by at least `runs`.
+fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> Result<(), Failure> {
+    let before = map::total(ebpf)?;
+    let started = Instant::now();
+    let workers: Vec<_> = [runs.div_ceil(2), runs / 2]
+        .into_iter()
+        .map(|share| {
+            thread::spawn(move || -> io::Result<()> {
+                for _ in 0..share {
+                    Command::new("/bin/true").status()?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker
+            .join()
+            .map_err(|_| Failure::new(exit::ERROR, "a selftest thread panicked"))?
+            .map_err(|err| Failure::new(exit::ERROR, format!("cannot run /bin/true: {err}")))?;
+    }
+    let elapsed = started.elapsed();
+    let after = map::total(ebpf)?;
+    let observed = after.wrapping_sub(before);
+    println!("selftest: {attached}");
+    println!("expected: >= {runs} (ran /bin/true {runs} times from 2 threads in {elapsed:.2?})");
+    println!("observed: {observed}");
+    if observed >= runs {
+        println!("ok: the counter grew by at least {runs}");
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::SELFTEST,
+            format!("the counter grew by {observed}, less than {runs}: calls were lost or the target does not see execve"),
+        ))
+    }
+}
+
+/// Prints the total and the rate every second until Ctrl-C, then the final total.
+async fn watch(ebpf: &Ebpf, attached: &str) -> Result<(), Failure> {
+    println!("counting calls: {attached}; Ctrl-C to stop");
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut previous: Option<(u64, Instant)> = None;
+    loop {
+        tokio::select! {
+            result = &mut ctrl_c => {
+                result.map_err(|err| Failure::new(exit::ERROR, format!("cannot wait for Ctrl-C: {err}")))?;
+                println!("final total: {}", map::total(ebpf)?);
+                return Ok(());
+            }
+            _ = interval.tick() => {
+                let total = map::total(ebpf)?;
+                let now = Instant::now();
+                match previous {
+                    Some((last, at)) => {
+                        let rate = total.wrapping_sub(last) as f64 / now.duration_since(at).as_secs_f64();
+                        println!("total: {total}  rate: {rate:.1}/s");
+                    }
+                    None => println!("total: {total}"),
+                }
+                previous = Some((total, now));
+            }
+        }
+    }
+}
+
+async fn run() -> Result<(), Failure> {
+    let args = parse_args(std::env::args().skip(1))?;
+    if args.mode == Mode::Help {
+        print!("{HELP}");
+        return Ok(());
+    }
+    raise_memlock_limit();
+    let mut ebpf = load_object()?;
+    program::load(&mut ebpf)?;
+    if args.mode == Mode::Check {
+        println!("{PROGRAM_NAME}: accepted by the kernel's verifier");
+        return Ok(());
+    }
+    let target = args.attach.as_deref().unwrap_or(program::DEFAULT_ATTACH);
+    let attached = program::attach(&mut ebpf, target)?;
+    match args.mode {
+        Mode::Selftest(runs) => selftest(&ebpf, runs, &attached),
+        _ => watch(&ebpf, &attached).await,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, Failure> {
+        parse_args(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn parses_the_options() {
+        assert_eq!(parse(&[]).unwrap().mode, Mode::Watch);
+        assert_eq!(parse(&["--check"]).unwrap().mode, Mode::Check);
+        assert_eq!(parse(&["--selftest", "5"]).unwrap().mode, Mode::Selftest(5));
+        assert_eq!(parse(&["--selftest=7"]).unwrap().mode, Mode::Selftest(7));
+        let args = parse(&["--attach", "x/y", "--check"]).unwrap();
+        assert_eq!(args.attach.as_deref(), Some("x/y"));
+        assert_eq!(parse(&["--check", "--help"]).unwrap().mode, Mode::Help);
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        for args in [&["--bogus"][..], &["--selftest"], &["--selftest", "0"], &["--check", "--selftest", "1"]] {
+            assert_eq!(parse(args).unwrap_err().code, exit::USAGE, "{args:?}");
+        }
+    }
+}
