@@ -8,13 +8,20 @@ import { CliError, EXIT, usageError, notEmptyError } from './errors.js';
 import { counterOutcome, type MapKind, type ProgramKind } from './facts.js';
 import { VALUE_OPTIONS, defaultValue, type OptionKey, type Options } from './options.js';
 import { planWorkspace, type PlannedFile } from './plan.js';
-import { askChoice, askDirectory, askName, askOverwrite } from './prompts.js';
+import type * as Prompts from './prompts.js';
 import { loadTemplates } from './templates.js';
 import { c, configureColor, createUi, type Ui } from './ui.js';
-import { checkCrateName, crateNameFromDirectory } from './validate.js';
-import { findConflicts, inspectTarget, writeWorkspace, type WriteResult } from './write.js';
+import { checkAttach, checkCrateName, crateNameFromDirectory } from './validate.js';
+import type { WriteResult } from './write.js';
 import type { GitOutcome } from './git.js';
 import type { VerifyOutcome } from './verify.js';
+
+// prompts loads only when a question is asked: --help, --yes, --json and CI runs never pay for it.
+const lazyPrompts = () => import('./prompts.js');
+const askDirectory: typeof Prompts.askDirectory = async (...a) => (await lazyPrompts()).askDirectory(...a);
+const askName: typeof Prompts.askName = async (...a) => (await lazyPrompts()).askName(...a);
+const askOverwrite: typeof Prompts.askOverwrite = async (...a) => (await lazyPrompts()).askOverwrite(...a);
+const askChoice: typeof Prompts.askChoice = async (...a) => (await lazyPrompts()).askChoice(...a);
 
 export const JSON_SCHEMA_VERSION = 1;
 export const DEFAULT_DIR = 'aya-atomic-counter';
@@ -86,10 +93,9 @@ export async function main(re: RunEnvironment): Promise<number> {
 
     // 2. Recorded options (--config): below flags, above defaults.
     const recorded = args.config ? readConfig(args.config, re.cwd) : {};
-    const given: Partial<Record<OptionKey, string>> = { ...recorded, ...args.values };
 
     // 3. Validate everything given before asking or writing anything.
-    const values = validateGiven(given, re.cwd);
+    const values = validateGiven(args.values, recorded, args.config ?? '', re.cwd);
 
     // 4. Where to write.
     const dirArg = args.dir ?? (interactive ? await askDirectory(DEFAULT_DIR) : DEFAULT_DIR);
@@ -97,6 +103,7 @@ export async function main(re: RunEnvironment): Promise<number> {
     report.directory = dir;
 
     // 5. Is the target free? Non-empty needs --overwrite (or a yes at the prompt).
+    const { findConflicts, inspectTarget, writeWorkspace } = await import('./write.js'); // lazy: --help skips fs-extra
     const state = inspectTarget(dir);
     if (state.kind === 'not-a-directory') throw notEmptyError(`${dir} exists and is not a directory; choose another path`);
 
@@ -190,14 +197,23 @@ function readConfig(file: string, cwd: string): Partial<Record<OptionKey, string
   return parseConfig(text, file).values;
 }
 
-function validateGiven(given: Partial<Record<OptionKey, string>>, cwd: string): Partial<Record<OptionKey, string>> {
+/** Flags win over the recorded config; each value is checked, and an error says where the value came from. */
+function validateGiven(
+  flags: Partial<Record<OptionKey, string>>,
+  recorded: Partial<Record<OptionKey, string>>,
+  configFile: string,
+  cwd: string,
+): Partial<Record<OptionKey, string>> {
   const out: Partial<Record<OptionKey, string>> = {};
   for (const option of VALUE_OPTIONS) {
-    const raw = given[option.key];
+    const fromFlag = flags[option.key] !== undefined;
+    const raw = fromFlag ? flags[option.key] : recorded[option.key];
     if (raw === undefined) continue;
     const program = (out.program ?? 'kprobe') as ProgramKind;
     const result = option.check(raw, { program, cwd });
-    if (!result.ok) throw usageError(`${option.flag}: ${result.reason}`);
+    if (!result.ok) {
+      throw usageError(fromFlag ? `${option.flag}: ${result.reason}` : `${configFile}: ${option.key}: ${result.reason}`);
+    }
     out[option.key] = result.value;
   }
   return out;
@@ -222,6 +238,11 @@ async function resolveOptions(values: Partial<Record<OptionKey, string>>, dir: s
   const map = (await pick('map')) as MapKind;
   const ordering = (await pick('ordering', map)) as Options['ordering'];
   const program = (await pick('program')) as ProgramKind;
+  // --attach was checked against the program known then; a program chosen at the prompt may differ.
+  if (values.attach !== undefined) {
+    const attach = checkAttach(values.attach, program);
+    if (!attach.ok) throw usageError(`--attach: ${attach.reason}`);
+  }
   return {
     name,
     map,

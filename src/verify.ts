@@ -95,7 +95,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const offline = ctx.offline ? ['--offline'] : [];
 
   // 1. Prerequisites.
-  ui.say(c.bold('Checking prerequisites'));
+  const checking = ui.progress('Checking prerequisites (cargo xtask doctor)');
   const cargo = await checkCargo();
   outcome.prerequisites.push(cargo);
   if (cargo.ok) {
@@ -110,6 +110,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
       });
     }
   }
+  checking.done(c.bold('Prerequisites'));
   for (const p of outcome.prerequisites) {
     ui.say(`  ${p.ok ? c.green('✓') : c.red('✗')} ${p.name.padEnd(11)} ${p.detail}`);
     if (!p.ok && p.fix) ui.say(`    ${c.dim('fix:')} ${p.fix}`);

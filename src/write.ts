@@ -145,11 +145,8 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
   async function rollback() {
     for (const file of createdFiles.reverse()) await fs.rm(file, { force: true });
     if (staging) await fs.remove(staging);
-    for (const { from, to } of movedToBackup.reverse()) {
-      await fs.mkdir(path.dirname(from), { recursive: true });
-      await fs.rename(to, from);
-    }
-    if (backupDir) await fs.remove(backupDir);
+    // Directories this run created go before the originals come back: one may stand where an original
+    // link or file was (a link at <name>-ebpf), and rename() cannot put a link over a directory.
     for (const d of createdDirs.reverse()) {
       try {
         await fs.rmdir(d); // only if empty: a directory this run created never holds anything else
@@ -157,5 +154,10 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
         /* not empty: something else wrote there meanwhile; leave it */
       }
     }
+    for (const { from, to } of movedToBackup.reverse()) {
+      await fs.mkdir(path.dirname(from), { recursive: true });
+      await fs.rename(to, from);
+    }
+    if (backupDir) await fs.remove(backupDir);
   }
 }

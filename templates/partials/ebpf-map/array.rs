@@ -1,7 +1,7 @@
 //! The map that holds the counter: an `Array<u64>` with {{max_entries}} element (kernel >= 3.19).
 
 use aya_ebpf::{macros::map, maps::Array};
-use {{crate_snake}}_common::{KEY, MAX_ENTRIES, Value};
+use common::{KEY, MAX_ENTRIES, Value};
 
 use crate::counter;
 

@@ -2,7 +2,7 @@
 //! entries (hash: kernel >= 3.19; LRU hash: kernel >= 4.10). The counter lives under one key.
 
 use aya_ebpf::{bindings::BPF_NOEXIST, macros::map, maps::{{ebpf_map_type}}};
-use {{crate_snake}}_common::{KEY, Key, MAX_ENTRIES, Value};
+use common::{KEY, Key, MAX_ENTRIES, Value};
 
 use crate::counter;
 

@@ -2,7 +2,7 @@
 //! CPU (kernel >= 4.6). The loader sums the slots.
 
 use aya_ebpf::{macros::map, maps::PerCpuArray};
-use {{crate_snake}}_common::{KEY, MAX_ENTRIES, Value};
+use common::{KEY, MAX_ENTRIES, Value};
 
 use crate::counter;
 

@@ -3,7 +3,7 @@
 //! The counter lives under one key; the loader sums the slots.
 
 use aya_ebpf::{bindings::BPF_NOEXIST, macros::map, maps::{{ebpf_map_type}}};
-use {{crate_snake}}_common::{KEY, Key, MAX_ENTRIES, Value};
+use common::{KEY, Key, MAX_ENTRIES, Value};
 
 use crate::counter;
 

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use aya::{Ebpf, maps::Array};
-use {{crate_snake}}_common::{KEY, MAP_NAME, Value};
+use common::{KEY, MAP_NAME, Value};
 
 /// The counter's total.
 pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {

@@ -5,7 +5,7 @@ use aya::{
     Ebpf,
     maps::{HashMap, MapError},
 };
-use {{crate_snake}}_common::{KEY, Key, MAP_NAME, Value};
+use common::{KEY, Key, MAP_NAME, Value};
 
 /// The counter's total; zero while the key is absent (no call counted yet).
 pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use aya::{Ebpf, maps::PerCpuArray};
-use {{crate_snake}}_common::{KEY, MAP_NAME, Value};
+use common::{KEY, MAP_NAME, Value};
 
 /// The counter's total: the sum of every CPU's slot.
 pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
@@ -13,5 +13,7 @@ pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
     let slots = array
         .get(&KEY, 0)
         .with_context(|| format!("cannot read `{MAP_NAME}`"))?;
-    Ok(slots.iter().fold(0, |sum: u64, slot| sum.wrapping_add(*slot)))
+    Ok(slots
+        .iter()
+        .fold(0, |sum: u64, slot| sum.wrapping_add(*slot)))
 }

@@ -6,7 +6,7 @@ use aya::{
     Ebpf,
     maps::{MapError, PerCpuHashMap},
 };
-use {{crate_snake}}_common::{KEY, Key, MAP_NAME, Value};
+use common::{KEY, Key, MAP_NAME, Value};
 
 /// The counter's total: the sum of every CPU's slot; zero while the key is absent.
 pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
@@ -15,7 +15,9 @@ pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
         .with_context(|| format!("no map `{MAP_NAME}` in the eBPF object"))?;
     let hash: PerCpuHashMap<_, Key, Value> = PerCpuHashMap::try_from(map)?;
     match hash.get(&KEY, 0) {
-        Ok(slots) => Ok(slots.iter().fold(0, |sum: u64, slot| sum.wrapping_add(*slot))),
+        Ok(slots) => Ok(slots
+            .iter()
+            .fold(0, |sum: u64, slot| sum.wrapping_add(*slot))),
         Err(MapError::KeyNotFound) => Ok(0),
         Err(err) => Err(err).with_context(|| format!("cannot read `{MAP_NAME}`")),
     }

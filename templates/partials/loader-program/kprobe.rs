@@ -11,12 +11,16 @@ use crate::{Failure, exit};
 
 /// Where to attach when `--attach` is not given: a kernel symbol, or `auto` for execve's syscall
 /// symbol on the running architecture.
+// Written by create-aya-atomic; `rustfmt::skip` keeps the line as it is, whatever its length.
+#[rustfmt::skip]
 pub const DEFAULT_ATTACH: &str = "{{attach}}";
 
 fn kprobe(ebpf: &mut Ebpf) -> Result<&mut KProbe, Failure> {
     crate::program_mut(ebpf)?
         .try_into()
-        .map_err(|err: ProgramError| Failure::from_error(exit::ERROR, "the program is not a kprobe", &err))
+        .map_err(|err: ProgramError| {
+            Failure::from_error(exit::ERROR, "the program is not a kprobe", &err)
+        })
 }
 
 /// Loads the program into the kernel: the verifier judges it here.
@@ -63,7 +67,9 @@ fn resolve(target: &str) -> Result<String, Failure> {
     if !valid {
         return Err(Failure::new(
             exit::USAGE,
-            format!("`{target}` is not a kernel symbol name (letters, digits, `_`, `.`) nor `auto`"),
+            format!(
+                "`{target}` is not a kernel symbol name (letters, digits, `_`, `.`) nor `auto`"
+            ),
         ));
     }
     let kallsyms = fs::read_to_string("/proc/kallsyms");
@@ -72,7 +78,9 @@ fn resolve(target: &str) -> Result<String, Failure> {
         let kallsyms = kallsyms.map_err(|err| {
             Failure::new(
                 exit::ATTACH,
-                format!("cannot read /proc/kallsyms to resolve `auto` ({err}); pass --attach <symbol>"),
+                format!(
+                    "cannot read /proc/kallsyms to resolve `auto` ({err}); pass --attach <symbol>"
+                ),
             )
         })?;
         return candidates

@@ -10,6 +10,8 @@ use aya::{
 use crate::{Failure, exit};
 
 /// Where to attach when `--attach` is not given: `category/name` under tracefs's `events/`.
+// Written by create-aya-atomic; `rustfmt::skip` keeps the line as it is, whatever its length.
+#[rustfmt::skip]
 pub const DEFAULT_ATTACH: &str = "{{attach}}";
 
 /// Where tracefs is usually mounted; the first is mounted when neither is.
@@ -18,7 +20,9 @@ const TRACEFS_MOUNTS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tra
 fn tracepoint(ebpf: &mut Ebpf) -> Result<&mut TracePoint, Failure> {
     crate::program_mut(ebpf)?
         .try_into()
-        .map_err(|err: ProgramError| Failure::from_error(exit::ERROR, "the program is not a tracepoint", &err))
+        .map_err(|err: ProgramError| {
+            Failure::from_error(exit::ERROR, "the program is not a tracepoint", &err)
+        })
 }
 
 /// Loads the program into the kernel: the verifier judges it here.
@@ -28,7 +32,9 @@ pub fn load(ebpf: &mut Ebpf) -> Result<(), Failure> {
 
 /// Attaches to `target` (`category/name`) and says where it attached.
 pub fn attach(ebpf: &mut Ebpf, target: &str) -> Result<String, Failure> {
-    let is_part = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let is_part = |part: &str| {
+        !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     let (category, name) = target
         .split_once('/')
         .filter(|(category, name)| is_part(category) && is_part(name))
@@ -50,16 +56,24 @@ pub fn attach(ebpf: &mut Ebpf, target: &str) -> Result<String, Failure> {
             ),
         ));
     }
-    tracepoint(ebpf)?
-        .attach(category, name)
-        .map_err(|err| Failure::from_error(exit::ATTACH, &format!("cannot attach to tracepoint {target}"), &err))?;
+    tracepoint(ebpf)?.attach(category, name).map_err(|err| {
+        Failure::from_error(
+            exit::ATTACH,
+            &format!("cannot attach to tracepoint {target}"),
+            &err,
+        )
+    })?;
     Ok(format!("tracepoint {target}"))
 }
 
 /// The tracefs mount, mounting it at /sys/kernel/tracing when it is not mounted anywhere.
 fn tracefs() -> Result<PathBuf, Failure> {
     let mounted = |dir: &Path| dir.join("events").is_dir();
-    if let Some(dir) = TRACEFS_MOUNTS.iter().map(Path::new).find(|dir| mounted(dir)) {
+    if let Some(dir) = TRACEFS_MOUNTS
+        .iter()
+        .map(Path::new)
+        .find(|dir| mounted(dir))
+    {
         return Ok(dir.to_path_buf());
     }
     let dir = Path::new(TRACEFS_MOUNTS[0]);

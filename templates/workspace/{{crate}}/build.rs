@@ -15,7 +15,10 @@ fn main() -> ExitCode {
 
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let workspace_root = manifest_dir.parent().map(PathBuf::from).unwrap_or_default();
-    let target_dir = match (env::var_os("CARGO_TARGET_DIR"), env::var_os("EBPF_TARGET_DIR")) {
+    let target_dir = match (
+        env::var_os("CARGO_TARGET_DIR"),
+        env::var_os("EBPF_TARGET_DIR"),
+    ) {
         (Some(dir), _) if !dir.is_empty() => workspace_root.join(dir),
         (_, Some(dir)) if !dir.is_empty() => workspace_root.join(dir),
         _ => workspace_root.join("target"),
@@ -24,10 +27,11 @@ fn main() -> ExitCode {
         Ok("big") => "bpfeb-unknown-none",
         _ => "bpfel-unknown-none",
     };
+    let package = env::var("CARGO_PKG_NAME").unwrap_or_default();
     let object = target_dir
         .join(bpf_target)
         .join("release")
-        .join("{{crate}}-ebpf");
+        .join(format!("{package}-ebpf"));
 
     println!("cargo:rerun-if-changed={}", object.display());
     if !object.is_file() {

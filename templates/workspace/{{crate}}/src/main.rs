@@ -16,7 +16,7 @@ use std::{
 };
 
 use aya::{Ebpf, programs::ProgramError};
-use {{crate_snake}}_common::PROGRAM_NAME;
+use common::PROGRAM_NAME;
 
 /// Exit codes; `--help` lists them too.
 pub mod exit {
@@ -160,7 +160,7 @@ struct Args {
 fn usage(message: String) -> Failure {
     Failure::new(
         exit::USAGE,
-        format!("{message}\nRun `{{crate}} --help` for the options."),
+        format!("{message}\nRun with --help for the options."),
     )
 }
 
@@ -172,7 +172,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| {
@@ -188,7 +190,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
                 let text = value("--selftest")?;
                 match text.parse::<u64>() {
                     Ok(n) if n > 0 => Mode::Selftest(n),
-                    _ => return Err(usage(format!("--selftest needs a positive count, not `{text}`"))),
+                    _ => {
+                        return Err(usage(format!(
+                            "--selftest needs a positive count, not `{text}`"
+                        )));
+                    }
                 }
             }
             "--attach" => {
@@ -200,7 +206,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
         parsed.mode = match (&parsed.mode, mode) {
             (_, Mode::Help) | (Mode::Help, _) => Mode::Help,
             (Mode::Watch, mode) => mode,
-            _ => return Err(usage("--check and --selftest exclude each other".to_owned())),
+            _ => {
+                return Err(usage(
+                    "--check and --selftest exclude each other".to_owned(),
+                ));
+            }
         };
     }
     Ok(parsed)
@@ -226,7 +236,8 @@ fn raise_memlock_limit() {
 /// Parses the embedded eBPF object and creates its map in the kernel.
 fn load_object() -> Result<Ebpf, Failure> {
     let object = aya::include_bytes_aligned!(env!("EBPF_OBJECT"));
-    Ebpf::load(object).map_err(|err| Failure::from_error(exit::ERROR, "cannot load the eBPF object", &err))
+    Ebpf::load(object)
+        .map_err(|err| Failure::from_error(exit::ERROR, "cannot load the eBPF object", &err))
 }
 
 /// The program `PROGRAM_NAME` in the loaded object.
@@ -295,7 +306,9 @@ fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> Result<(), Failure> {
     } else {
         Err(Failure::new(
             exit::SELFTEST,
-            format!("the counter grew by {observed}, less than {runs}: calls were lost or the target does not see execve"),
+            format!(
+                "the counter grew by {observed}, less than {runs}: calls were lost or the target does not see execve"
+            ),
         ))
     }
 }
@@ -383,7 +396,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_usage() {
-        for args in [&["--bogus"][..], &["--selftest"], &["--selftest", "0"], &["--check", "--selftest", "1"]] {
+        for args in [
+            &["--bogus"][..],
+            &["--selftest"],
+            &["--selftest", "0"],
+            &["--check", "--selftest", "1"],
+        ] {
             assert_eq!(parse(args).unwrap_err().code, exit::USAGE, "{args:?}");
         }
     }

@@ -1,0 +1,129 @@
+// The published package (SPEC, Package): `npm pack` holds bin, the built code, templates (dotfiles under their
+// stored names), README and licences, and nothing else; it has no dependencies, so it installs without the
+// registry, and the installed bin generates a workspace end to end.
+// Needs dist/ from `npm run build` (`npm test` builds first); packs with --ignore-scripts so that prepack's
+// rebuild does not replace dist/ under other test files running at the same time.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Every file under dir (relative to root, forward slashes), dotfiles included. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** The environment for a nested npm: nothing inherited from the `npm test` that may be running us. */
+function npmEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function check(r: SpawnSyncReturns<string>, what: string): SpawnSyncReturns<string> {
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string }[];
+}
+
+describe('npm package', () => {
+  let tmp: string;
+  let pack: PackResult;
+  let tarball: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    if (!existsSync(path.join(root, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'aya-atomic-pack-'));
+    env = npmEnv({ npm_config_cache: path.join(tmp, 'npm-cache'), npm_config_update_notifier: 'false' });
+    const packDir = path.join(tmp, 'pack');
+    mkdirSync(packDir);
+    const out = check(
+      spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: root, env, encoding: 'utf8' }),
+      'npm pack',
+    );
+    pack = (JSON.parse(out.stdout) as PackResult[])[0];
+    tarball = path.join(packDir, pack.filename);
+  });
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('holds bin, dist, templates, README, licences and package.json, and nothing else', () => {
+    const packed = pack.files.map((f) => f.path).sort();
+    const expected = [
+      ...filesUnder('bin'),
+      ...filesUnder('dist'),
+      ...filesUnder('templates'),
+      'README.md',
+      'LICENSE',
+      'THIRD-PARTY-LICENSES.md',
+      'package.json',
+    ].sort();
+    expect(packed).toEqual(expected);
+    expect(packed).toContain('bin/create-aya-atomic.js');
+    expect(packed).toContain('dist/index.js');
+    expect(packed.filter((p) => p.startsWith('dist/chunks/')).length).toBeGreaterThan(0);
+    // dotfiles: .gitignore is stored as _gitignore (npm drops .gitignore); .cargo is kept as is.
+    expect(packed).toContain('templates/workspace/_gitignore');
+    expect(packed.some((p) => p === 'templates/workspace/.cargo/config.toml' || p === 'templates/workspace/_cargo/config.toml')).toBe(true);
+    for (const p of packed) {
+      expect(p).not.toMatch(/^(src|test|scripts|node_modules|\.ci|\.bench)\//);
+      expect(path.basename(p)).not.toBe('.gitignore');
+    }
+  });
+
+  it('has no runtime dependencies and installs from the tarball without the registry', () => {
+    const project = path.join(tmp, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'pack-test', version: '0.0.0', private: true }));
+    check(
+      spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env, encoding: 'utf8' }),
+      'npm install --offline <tarball>',
+    );
+    const installed = JSON.parse(readFileSync(path.join(project, 'node_modules/create-aya-atomic/package.json'), 'utf8'));
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
+      expect(installed[field] ?? {}, field).toEqual({});
+    }
+    // Nothing but the package itself came in.
+    expect(readdirSync(path.join(project, 'node_modules')).filter((e) => !e.startsWith('.'))).toEqual(['create-aya-atomic']);
+
+    // The installed bin, end to end.
+    const work = path.join(tmp, 'work');
+    mkdirSync(work);
+    const bin = path.join(project, 'node_modules/.bin/create-aya-atomic');
+    const run = spawnSync(bin, ['probe', '--yes', '--no-verify', '--no-git'], {
+      cwd: work,
+      env: { ...npmEnv({}), CI: 'true', NO_COLOR: '1' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    for (const f of ['Cargo.toml', 'probe-ebpf/src/counter.rs', '.gitignore', '.cargo/config.toml', 'aya-atomic.toml']) {
+      expect(existsSync(path.join(work, 'probe', f)), f).toBe(true);
+    }
+    expect(existsSync(path.join(work, 'probe', '_gitignore'))).toBe(false);
+  });
+});

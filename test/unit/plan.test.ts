@@ -1,0 +1,66 @@
+// The pure core: every map × ordering × program combination plans the same paths, fully substituted,
+// and records options that parse back to themselves.
+import { describe, expect, it } from 'vitest';
+import { CONFIG_FILE, parseConfig } from '../../src/config-file.js';
+import { MAPS, ORDERINGS, PROGRAMS, programFacts } from '../../src/facts.js';
+import type { Options } from '../../src/options.js';
+import { planWorkspace, substitute } from '../../src/plan.js';
+import { loadTemplates } from '../../src/templates.js';
+
+const templates = loadTemplates();
+const VERSION = '9.8.7-test';
+
+const combos: Options[] = MAPS.flatMap((map) =>
+  ORDERINGS.flatMap((ordering) =>
+    PROGRAMS.map((program) => ({
+      name: 'my-probe', map, ordering, program, attach: programFacts[program].defaultAttach, toolchain: 'nightly',
+    })),
+  ),
+);
+
+describe('planWorkspace', () => {
+  it('covers 6 maps × 5 orderings × 2 programs', () => {
+    expect(combos).toHaveLength(60);
+  });
+
+  const reference = planWorkspace(combos[0], VERSION, templates).map((f) => f.path);
+
+  it('plans the files SPEC lists (and no rust-toolchain.toml)', () => {
+    for (const p of [
+      'Cargo.toml', '.cargo/config.toml', 'README.md', CONFIG_FILE, '.gitignore', 'rustfmt.toml',
+      'my-probe-common/Cargo.toml', 'my-probe-ebpf/Cargo.toml', 'my-probe-ebpf/src/counter.rs', 'my-probe/Cargo.toml',
+      'xtask/Cargo.toml',
+    ]) {
+      expect(reference).toContain(p);
+    }
+    expect(reference.some((p) => p.endsWith('rust-toolchain.toml'))).toBe(false);
+    expect(reference.some((p) => p.includes('_gitignore') || p.includes('{{'))).toBe(false);
+    expect(new Set(reference).size).toBe(reference.length);
+  });
+
+  it.each(combos.map((o) => [`${o.map} ${o.ordering} ${o.program}`, o] as const))('%s: same paths, no placeholder left, config round-trips', (_, options) => {
+    const files = planWorkspace(options, VERSION, templates);
+    expect(files.map((f) => f.path)).toEqual(reference);
+    for (const f of files) {
+      expect(f.contents, f.path).not.toMatch(/\{\{/);
+      expect(f.contents, f.path).not.toMatch(/\}\}/);
+      expect(f.path).not.toMatch(/^\/|(^|\/)\.\.(\/|$)/);
+    }
+    const config = files.find((f) => f.path === CONFIG_FILE)!;
+    const parsed = parseConfig(config.contents, CONFIG_FILE);
+    expect(parsed.version).toBe(VERSION);
+    expect(parsed.values).toEqual(options);
+  });
+
+  it('puts the chosen values into the files', () => {
+    const files = planWorkspace({ ...combos[0], name: 'other_name', map: 'lru-hash', ordering: 'seqcst' }, VERSION, templates);
+    expect(files.map((f) => f.path)).toContain('other_name-ebpf/src/counter.rs');
+    const counter = files.find((f) => f.path === 'other_name-ebpf/src/counter.rs')!.contents;
+    expect(counter).toContain('SeqCst');
+  });
+
+  it('substitute() rejects an unknown variable instead of leaving it', () => {
+    expect(() => substitute('a {{nope}} b', { crate: 'x' }, 'where.rs')).toThrow(/where\.rs.*\{\{nope\}\}/);
+    expect(substitute('{{ crate }}-{{crate}}', { crate: 'x' }, 'w')).toBe('x-x');
+  });
+});
