@@ -95,7 +95,7 @@ export async function main(re: RunEnvironment): Promise<number> {
     const recorded = args.config ? readConfig(args.config, re.cwd) : {};
 
     // 3. Validate everything given before asking or writing anything.
-    const values = validateGiven(args.values, recorded, args.config ?? '', re.cwd);
+    const values = validateGiven(args.values, recorded, args.config ?? '', re.cwd, interactive);
 
     // 4. Where to write.
     const dirArg = args.dir ?? (interactive ? await askDirectory(DEFAULT_DIR) : DEFAULT_DIR);
@@ -105,7 +105,9 @@ export async function main(re: RunEnvironment): Promise<number> {
     // 5. Is the target free? Non-empty needs --overwrite (or a yes at the prompt).
     const { findConflicts, inspectTarget, writeWorkspace } = await import('./write.js'); // lazy: --help skips fs-extra
     const state = inspectTarget(dir);
-    if (state.kind === 'not-a-directory') throw notEmptyError(`${dir} exists and is not a directory; choose another path`);
+    if (state.kind === 'not-a-directory') {
+      throw notEmptyError(`${dir} (or a parent of it) exists and is not a directory; choose another path`);
+    }
 
     // 6. The options, each from flags, --config, a prompt or its default.
     const options = await resolveOptions(values, dir, interactive);
@@ -203,12 +205,18 @@ function validateGiven(
   recorded: Partial<Record<OptionKey, string>>,
   configFile: string,
   cwd: string,
+  interactive: boolean,
 ): Partial<Record<OptionKey, string>> {
   const out: Partial<Record<OptionKey, string>> = {};
   for (const option of VALUE_OPTIONS) {
     const fromFlag = flags[option.key] !== undefined;
     const raw = fromFlag ? flags[option.key] : recorded[option.key];
     if (raw === undefined) continue;
+    // On a terminal the program may still be asked: --attach is checked once it is known.
+    if (option.key === 'attach' && out.program === undefined && interactive) {
+      out.attach = raw;
+      continue;
+    }
     const program = (out.program ?? 'kprobe') as ProgramKind;
     const result = option.check(raw, { program, cwd });
     if (!result.ok) {

@@ -160,18 +160,23 @@ const INSTRUCTION_TEXT: Record<AddInstruction, string> = {
   'plain-add': 'plain `rY = *(u64 *)(rX + 0)`, `rY += 1`, store',
 };
 
-/** Markdown table: every map × ordering, what the add compiles to. Highlights the chosen row. */
+/** A markdown table cell: a `|` would end the cell, even inside backticks. */
+export const mdCell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** Markdown table: for every map, what the add compiles to with Relaxed and with any other ordering. */
 export function compilesToTable(chosenMap: MapKind, chosenOrdering: Ordering): string {
-  const rows = ['| map | ordering | BPF cpu | the add compiles to | kernel (counter) |', '|---|---|---|---|---|'];
-  for (const map of MAPS) {
-    for (const ordering of ORDERINGS) {
-      const o = counterOutcome(map, ordering);
-      const chosen = map === chosenMap && ordering === chosenOrdering;
-      const mark = (s: string) => (chosen ? `**${s}**` : s);
-      const kernel = o.kernel[0] === 0 ? 'any' : `>= ${o.kernel[0]}.${o.kernel[1]}`;
-      const ord = o.orderingApplies ? ordering : `${ordering} (not applicable)`;
-      rows.push(`| ${mark(map)} | ${mark(ord)} | ${o.cpu} | ${INSTRUCTION_TEXT[o.instruction]} | ${kernel} |`);
-    }
-  }
+  const others = ORDERINGS.filter((o) => o !== 'relaxed');
+  const rows = [
+    `| map | relaxed | ${others.join(', ')} |`,
+    '|---|---|---|',
+  ];
+  const cell = (map: MapKind, ordering: Ordering) => {
+    const o = counterOutcome(map, ordering);
+    const kernel = o.kernel[0] === 0 ? 'any kernel' : `kernel >= ${o.kernel[0]}.${o.kernel[1]}`;
+    const text = `${INSTRUCTION_TEXT[o.instruction]}; cpu ${o.cpu}; ${kernel}` + (o.orderingApplies ? '' : '; ordering not applicable');
+    const chosen = map === chosenMap && (ordering === chosenOrdering || (ordering !== 'relaxed' && chosenOrdering !== 'relaxed'));
+    return mdCell(chosen ? `**${text}** (your choice)` : text);
+  };
+  for (const map of MAPS) rows.push(`| ${map} | ${cell(map, 'relaxed')} | ${cell(map, 'seqcst')} |`);
   return rows.join('\n');
 }

@@ -1,6 +1,6 @@
 // The generated workspace's README. Built from the same facts as the prompts and the disassembly
 // tests (facts.ts), so what it claims about the chosen ordering and map is what the tests check.
-import { compilesToTable, counterOutcome, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
+import { compilesToTable, counterOutcome, mdCell, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
 import type { Options } from './options.js';
 
 export function generatedReadme(o: Options, version: string): string {
@@ -29,9 +29,9 @@ calls of a kernel event in a BPF map, and a loader prints the total and the rate
 | option | value |
 |---|---|
 | program | ${attachText} |
-| map | \`${o.map}\`: ${mapFacts[o.map].hint} |
+| map | \`${o.map}\`: ${mdCell(mapFacts[o.map].hint)} |
 | ordering | ${orderingLine} |
-| the add compiles to | ${outcome.effect} |
+| the add compiles to | ${mdCell(outcome.effect)} |
 | eBPF toolchain | \`${o.toolchain}\` (set in \`xtask/src/main.rs\`, \`TOOLCHAIN\`) |
 | minimum kernel | ${kernel} |
 
@@ -63,7 +63,7 @@ eBPF crate calls the \`atomic_xadd\` intrinsic and never uses its result (at BPF
 error; at cpu v3 with Relaxed it is miscompiled). The ordering only changes the code at BPF cpu v3, where every ordering
 but Relaxed becomes the same fully ordered \`atomic_fetch_add\`: BPF has no acquire-only or release-only add.
 Per-CPU maps need no atomic at all: a program cannot run twice at once on one CPU.
-The chosen row is in bold.
+Your choice is in bold.
 
 ${compilesToTable(o.map, o.ordering)}
 

@@ -44,15 +44,18 @@ export function checkCrateName(raw: string): Check {
   if (raw !== raw.toLowerCase()) return { ok: false, reason: `crate name ${shown} has upper-case letters; use ${NAME_FORM}` };
   const snake = raw.replace(/-/g, '_');
   if (RUST_KEYWORDS.includes(raw) || RUST_KEYWORDS.includes(snake)) {
-    return { ok: false, reason: `crate name ${shown} is a Rust keyword; choose another name (${NAME_FORM})` };
+    return { ok: false, reason: `crate name ${shown} is a Rust keyword; choose another name: ${NAME_FORM}` };
   }
   if (CARGO_RESERVED.includes(raw) || CARGO_RESERVED.includes(snake)) {
-    return { ok: false, reason: `crate name ${shown} is reserved by Rust, cargo or Windows; choose another name` };
+    return { ok: false, reason: `crate name ${shown} is reserved by Rust, cargo or Windows; choose another name: ${NAME_FORM}` };
   }
   for (const crate of [raw, `${raw}-ebpf`, `${raw}-common`]) {
     const clash = WORKSPACE_DEPENDENCIES.find((dep) => normalize(dep) === normalize(crate));
     if (clash) {
-      return { ok: false, reason: `crate name ${shown} makes the crate "${crate}", which clashes with the dependency "${clash}"; choose another name` };
+      return {
+        ok: false,
+        reason: `crate name ${shown} makes the crate "${crate}", which clashes with the dependency "${clash}"; choose another name: ${NAME_FORM}`,
+      };
     }
   }
   return { ok: true, value: raw };
@@ -79,7 +82,8 @@ export function checkAttach(raw: string, program: ProgramKind): Check {
     return {
       ok: false,
       reason: `attach target ${shown} is not a kernel symbol; for a kprobe use "auto" or a symbol name ` +
-        `(letters, digits, "_" and ".", starting with a letter or "_", at most 128 characters, e.g. __x64_sys_execve)`,
+        `(letters, digits, "_" and ".", starting with a letter or "_", at most 128 characters, e.g. __x64_sys_execve)` +
+        (raw.includes('/') ? '; for a tracepoint, add --program tracepoint' : ''),
     };
   }
   if (/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(raw) && raw.length <= 256) return { ok: true, value: raw };

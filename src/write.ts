@@ -22,8 +22,9 @@ export function inspectTarget(dir: string): TargetState {
   let stat;
   try {
     stat = lstatSync(dir);
-  } catch {
-    return { kind: 'missing' };
+  } catch (error) {
+    // ENOTDIR: a parent on the path is a file, so nothing can be written there either.
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? { kind: 'not-a-directory' } : { kind: 'missing' };
   }
   if (!stat.isDirectory()) {
     // A symlink to a directory is fine to write into; anything else is not.
@@ -87,24 +88,34 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
   };
   const pause = () => (opts.delayMs ? new Promise((r) => setTimeout(r, opts.delayMs)) : Promise.resolve());
 
-  const mkdirs = async (target: string) => {
+  // Synchronous file calls: two dozen small files take a few milliseconds, and Ctrl-C is still seen
+  // between the phases (and between files when a test slows the moves down with delayMs).
+  const knownDirs = new Set<string>();
+  const mkdirs = (target: string) => {
     const missing: string[] = [];
-    for (let d = target; !(await fs.pathExists(d)); d = path.dirname(d)) missing.unshift(d);
+    for (let d = target; !knownDirs.has(d) && !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
     for (const d of missing) {
-      await fs.mkdir(d);
+      fs.mkdirSync(d);
       createdDirs.push(d);
     }
+    knownDirs.add(target);
   };
+  const yieldToSignals = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   try {
-    await mkdirs(dir);
-    staging = await fs.mkdtemp(path.join(dir, STAGING_PREFIX));
+    mkdirs(dir);
+    staging = fs.mkdtempSync(path.join(dir, STAGING_PREFIX));
+    const stagingDirs = new Set<string>();
     for (const f of files) {
-      check();
       const to = path.join(staging, ...f.path.split('/'));
-      await fs.mkdir(path.dirname(to), { recursive: true });
-      await fs.writeFile(to, f.contents, { mode: f.executable ? 0o755 : 0o644 });
+      const parent = path.dirname(to);
+      if (!stagingDirs.has(parent)) {
+        fs.mkdirSync(parent, { recursive: true });
+        stagingDirs.add(parent);
+      }
+      fs.writeFileSync(to, f.contents, { mode: f.executable ? 0o755 : 0o644 });
     }
+    await yieldToSignals();
     check();
 
     const conflicts = findConflicts(dir, files);
@@ -114,28 +125,32 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
     if (conflicts.length) {
       const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
       backupDir = path.join(dir, `${BACKUP_PREFIX}${stamp}`);
-      await fs.mkdir(backupDir);
+      fs.mkdirSync(backupDir);
       for (const rel of conflicts) {
-        check();
         const from = path.join(dir, rel);
         const to = path.join(backupDir, rel);
-        await fs.mkdir(path.dirname(to), { recursive: true });
-        await fs.rename(from, to); // rename moves a symlink itself, never what it points to
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        fs.renameSync(from, to); // rename moves a symlink itself, never what it points to
         movedToBackup.push({ from, to });
       }
+      await yieldToSignals();
+      check();
     }
 
     for (const f of files) {
-      check();
-      await pause();
-      check();
+      if (opts.delayMs) {
+        await pause();
+        check();
+      }
       const from = path.join(staging, ...f.path.split('/'));
       const to = path.join(dir, ...f.path.split('/'));
-      await mkdirs(path.dirname(to));
-      await fs.rename(from, to);
+      mkdirs(path.dirname(to));
+      fs.renameSync(from, to);
       createdFiles.push(to);
     }
-    await fs.remove(staging);
+    fs.removeSync(staging);
+    await yieldToSignals();
+    check();
     return { written: files.map((f) => f.path), replaced: conflicts, backupDir };
   } catch (error) {
     await rollback();

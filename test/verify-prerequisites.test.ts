@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { cli, show, tempDir } from './real/env.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, show, tempDir, removeTempDirs } from './real/env.js';
+
+afterAll(removeTempDirs);
 
 const whichAll = (cmd: string) =>
   (process.env.PATH ?? '').split(':').map((d) => path.join(d, cmd)).filter((p) => existsSync(p));

@@ -104,9 +104,9 @@ describe('a name derived from the directory', () => {
   });
 
   it.each([
-    ['123', /cannot derive a crate name from the directory "123"/],
-    ['fn', /cannot derive a crate name from the directory "fn".*Rust keyword/],
-    ['tokio', /cannot derive a crate name from the directory "tokio".*clashes/],
+    ['123', /cannot derive a crate name from the directory "123":.*lower-case ASCII letters, digits/],
+    ['fn', /cannot derive a crate name from the directory "fn": crate name "fn" is a Rust keyword.*lower-case ASCII letters/],
+    ['tokio', /cannot derive a crate name from the directory "tokio".*clashes with the dependency "tokio"/],
   ])('%j stays invalid: exit 2, asking for --name, nothing written', async (dir, message) => {
     const cwd = makeTmp('derive-bad');
     const result = await runCli([dir, '--yes', '--no-git'], { cwd });

@@ -1,7 +1,7 @@
 // What the real-build tests need, and why a test skips when it is missing. Installed in CI by
 // .ci/install-ebpf-toolchain.sh (Debian's rust-web Rust with its library source, llvm-22, bpf-linker).
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,16 @@ export function missingObjdump(): string | undefined {
 export const SHARED_TARGET = process.env.AYA_ATOMIC_TEST_TARGET_DIR ?? path.join(os.tmpdir(), 'create-aya-atomic-test-target');
 mkdirSync(SHARED_TARGET, { recursive: true });
 
+const created: string[] = [];
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `caa-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `caa-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+/** For afterAll: removes the directories tempDir made (set KEEP_TEST_DIRS=1 to keep them for a look). */
+export function removeTempDirs(): void {
+  if (process.env.KEEP_TEST_DIRS) return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {

@@ -3,8 +3,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, cli, isRoot, missingToolchain, show, tempDir } from './env.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, cli, isRoot, missingToolchain, show, tempDir, removeTempDirs } from './env.js';
+
+afterAll(removeTempDirs);
 
 const missing = missingToolchain();
 

@@ -5,12 +5,14 @@
 // cannot attach it. All combinations share one cargo target directory, so dependencies build once.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { MAPS, ORDERINGS, counterOutcome, type MapKind, type Ordering, type ProgramKind } from '../../src/facts.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAPS, ORDERINGS, counterOutcome, mdCell, type MapKind, type Ordering, type ProgramKind } from '../../src/facts.js';
 import { addForms, hasAnyAtomic, programSection } from './objdump.js';
 import {
-  DEBIAN_TOOLCHAIN, OBJDUMP, SHARED_TARGET, cli, isRoot, missingObjdump, missingToolchain, sh, show, tempDir,
+  DEBIAN_TOOLCHAIN, OBJDUMP, SHARED_TARGET, cli, isRoot, missingObjdump, missingToolchain, sh, show, tempDir, removeTempDirs,
 } from './env.js';
+
+afterAll(removeTempDirs);
 
 const missing = missingToolchain();
 if (missing) console.warn(`real builds skipped: ${missing}`);
@@ -51,7 +53,7 @@ describe.skipIf(Boolean(missing)).each(combos)('$map + $ordering ($program)', (c
     expect(gen.status, show(gen)).toBe(0);
     dir = path.join(cwd, NAME);
     const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
-    expect(readme).toContain(outcome.effect);
+    expect(readme).toContain(mdCell(outcome.effect));
     const build = sh('cargo', ['xtask', 'build'], dir, ENV);
     expect(build.status, show(build)).toBe(0);
     expect(existsSync(objectPath)).toBe(true);

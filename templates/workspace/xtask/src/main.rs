@@ -692,7 +692,10 @@ fn build_ebpf(offline: bool) -> u8 {
         "xtask: building {package} for {} (BPF cpu {BPF_CPU}) with toolchain {TOOLCHAIN}",
         bpf_target()
     );
-    match status_of(&mut ebpf_cargo("build", offline), "the eBPF toolchain's cargo") {
+    match status_of(
+        &mut ebpf_cargo("build", offline),
+        "the eBPF toolchain's cargo",
+    ) {
         Some(0) => {
             let object = target_dir()
                 .join(bpf_target())
@@ -795,7 +798,12 @@ fn clippy(offline: bool) -> u8 {
         .env("EBPF_TARGET_DIR", &target_dir);
     let mut xtask = host_cargo();
     xtask
-        .args(["clippy", "--manifest-path", "xtask/Cargo.toml", "--all-targets"])
+        .args([
+            "clippy",
+            "--manifest-path",
+            "xtask/Cargo.toml",
+            "--all-targets",
+        ])
         .args(["--target-dir", "xtask/target"])
         .current_dir(workspace_root())
         .env_remove("CARGO_TARGET_DIR");
