@@ -1,6 +1,6 @@
 // `create-aya-atomic [dir] [options]`, step by step. Effects live in the modules each step calls;
 // the pure part (options → files) is plan.ts.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, helpText, type ParsedArgs } from './args.js';
 import { parseConfig } from './config-file.js';
@@ -106,7 +106,11 @@ export async function main(re: RunEnvironment): Promise<number> {
     const { findConflicts, inspectTarget, writeWorkspace } = await import('./write.js'); // lazy: --help skips fs-extra
     const state = inspectTarget(dir);
     if (state.kind === 'not-a-directory') {
-      throw notEmptyError(`${dir} (or a parent of it) exists and is not a directory; choose another path`);
+      throw notEmptyError(
+        existsSync(dir)
+          ? `${dir} exists and is not a directory; choose another path`
+          : `${dir} lies below a file, not a directory; choose another path`,
+      );
     }
 
     // 6. The options, each from flags, --config, a prompt or its default.

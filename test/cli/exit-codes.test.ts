@@ -58,6 +58,16 @@ describe('exit codes', () => {
     expect(snapshot(cwd)).toEqual(before);
   });
 
+  it('3: the target lies below a file', async () => {
+    const cwd = makeTmp('exit3-below');
+    fs.writeFileSync(path.join(cwd, 'a-file'), 'a file\n');
+    const before = snapshot(cwd);
+    const result = await runCli(['a-file/probe', '--yes', '--no-git', '--name', 'probe'], { cwd });
+    expect(result.code, show(result)).toBe(3);
+    expect(result.stderr).toContain(`${path.join(cwd, 'a-file', 'probe')} lies below a file, not a directory`);
+    expect(snapshot(cwd)).toEqual(before);
+  });
+
   it('3: a non-empty directory without --overwrite (the current directory, ".")', async () => {
     const cwd = makeTmp('exit3-dot');
     fs.writeFileSync(path.join(cwd, 'main.c'), 'int main(){}\n');
