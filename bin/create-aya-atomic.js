@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Kept to syntax every Node understands, so an old Node gets this message rather than a stack trace.
+// Plain syntax that every Node still in use (12 and later) parses, so an old Node prints this
+// one-line message rather than a stack trace from the bundle.
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
   console.error('create-aya-atomic needs Node.js 20 or newer; this is Node.js ' + process.versions.node + '.');

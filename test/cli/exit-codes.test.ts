@@ -1,8 +1,9 @@
 // The exit codes reachable without the eBPF toolchain (4 and 5 belong to verify), and runs without a terminal.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTmp, parseJson, readToml, runCli, show, snapshot } from '../helpers/cli.js';
+import { BIN, makeTmp, parseJson, readToml, runCli, show, snapshot } from '../helpers/cli.js';
 
 describe('exit codes', () => {
   it('0: generated', async () => {
@@ -109,5 +110,18 @@ describe('without a terminal', () => {
     expect(result.timedOut).toBe(false);
     expect(result.code, show(result)).toBe(2);
     expect(result.stderr).toContain('--name <crate>');
+  });
+});
+
+describe('an older Node', () => {
+  it('gets one line naming the version needed, not a stack trace', () => {
+    // Node 18 cannot be installed here; make this Node report 18.19.0 before the bin's check runs.
+    const cwd = makeTmp('old-node');
+    const fake = path.join(cwd, 'node18.cjs');
+    fs.writeFileSync(fake, "Object.defineProperty(process.versions, 'node', { value: '18.19.0' });\n");
+    const r = spawnSync(process.execPath, ['--require', fake, BIN, 'probe', '--yes'], { cwd, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('create-aya-atomic needs Node.js 20 or newer; this is Node.js 18.19.0.');
+    expect(fs.readdirSync(cwd)).toEqual(['node18.cjs']);
   });
 });
