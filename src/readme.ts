@@ -1,6 +1,7 @@
 // The generated workspace's README. Built from the same facts as the prompts and the disassembly
 // tests (facts.ts), so what it claims about the chosen ordering and map is what the tests check.
 import { compilesToTable, counterOutcome, mdCell, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
+import kernelBench from './kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
 
 export function generatedReadme(o: Options, version: string): string {
@@ -71,6 +72,15 @@ Minimum kernels: arrays and hash maps 3.19, per-CPU maps 4.6, LRU maps 4.10, kpr
 \`atomic_fetch_add\` 5.12 (arm64 JIT 5.18). ${programFacts[o.program].hint[0].toUpperCase()}${programFacts[o.program].hint.slice(1)}.
 
 See the instructions yourself: \`llvm-objdump -d target/bpfel-unknown-none/release/${o.name}-ebpf\`.
+
+## Cost per event in the kernel
+
+\`cargo xtask bench\` (as root) measures what the counter costs per event in the running kernel, with one CPU and with
+every CPU updating it, and whether any update was lost (\`--json\` for one JSON line; \`cargo xtask help bench\`).
+Reference figures, measured on ${kernelBench.date}, kernel ${kernelBench.kernel}, ${kernelBench.cpus} CPUs: your kernel
+will differ; run \`cargo xtask bench\`.
+
+${kernelBench.table}
 
 ## Layout
 

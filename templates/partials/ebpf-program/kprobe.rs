@@ -17,3 +17,13 @@ pub fn count_calls(_ctx: ProbeContext) -> u32 {
     map::count();
     0
 }
+
+/// An empty program, only for `cargo xtask bench`: the loader attaches it next to `count_calls`
+/// and subtracts its cost per event (mostly the kernel timing the run) from `count_calls`'s, so
+/// what remains is the counter's own cost. Nothing else attaches it.
+///
+/// Keep the name equal to `BASELINE_NAME` in `{{crate}}-common`.
+#[kprobe]
+pub fn baseline(_ctx: ProbeContext) -> u32 {
+    0
+}

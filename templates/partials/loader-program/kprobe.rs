@@ -15,40 +15,73 @@ use crate::{Failure, exit};
 #[rustfmt::skip]
 pub const DEFAULT_ATTACH: &str = "{{attach}}";
 
-fn kprobe(ebpf: &mut Ebpf) -> Result<&mut KProbe, Failure> {
-    crate::program_mut(ebpf)?
+/// Where `--bench` attaches: the symbol of `getppid` (a cheap syscall the bench calls) on the
+/// running architecture.
+pub fn bench_target() -> Result<String, Failure> {
+    syscall_symbol("getppid")
+}
+
+fn kprobe<'a>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut KProbe, Failure> {
+    crate::program_mut(ebpf, name)?
         .try_into()
         .map_err(|err: ProgramError| {
             Failure::from_error(exit::ERROR, "the program is not a kprobe", &err)
         })
 }
 
-/// Loads the program into the kernel: the verifier judges it here.
-pub fn load(ebpf: &mut Ebpf) -> Result<(), Failure> {
-    kprobe(ebpf)?.load().map_err(crate::load_failure)
+/// Loads the program `name` into the kernel: the verifier judges it here.
+pub fn load(ebpf: &mut Ebpf, name: &str) -> Result<(), Failure> {
+    kprobe(ebpf, name)?
+        .load()
+        .map_err(|err| crate::load_failure(err, name))
 }
 
-/// Attaches to `target` (a kernel symbol, or `auto`) and says where it attached.
-pub fn attach(ebpf: &mut Ebpf, target: &str) -> Result<String, Failure> {
+/// Attaches the program `name` to `target` (a kernel symbol, or `auto`) and says where it attached.
+pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failure> {
     let symbol = resolve(target)?;
-    kprobe(ebpf)?
+    kprobe(ebpf, name)?
         .attach(&symbol, 0)
         .map_err(|err| attach_failure(err, &symbol))?;
     Ok(format!("kprobe on {symbol}"))
 }
 
-/// The symbols execve's syscall has on the running architecture, most specific first
+/// The symbols the syscall `name` has on the running architecture, most specific first
 /// (aya does not add the architecture's prefix by itself).
-fn execve_symbols() -> Vec<&'static str> {
-    let prefixed = match std::env::consts::ARCH {
-        "x86_64" => Some("__x64_sys_execve"),
-        "x86" => Some("__ia32_sys_execve"),
-        "aarch64" => Some("__arm64_sys_execve"),
-        "riscv64" => Some("__riscv_sys_execve"),
-        "s390x" => Some("__s390x_sys_execve"),
+fn syscall_symbols(name: &str) -> Vec<String> {
+    let prefix = match std::env::consts::ARCH {
+        "x86_64" => Some("__x64_sys_"),
+        "x86" => Some("__ia32_sys_"),
+        "aarch64" => Some("__arm64_sys_"),
+        "riscv64" => Some("__riscv_sys_"),
+        "s390x" => Some("__s390x_sys_"),
         _ => None,
     };
-    prefixed.into_iter().chain(["sys_execve"]).collect()
+    prefix
+        .into_iter()
+        .chain(["sys_"])
+        .map(|prefix| format!("{prefix}{name}"))
+        .collect()
+}
+
+/// The symbol of the syscall `name` on the running architecture, looked up in /proc/kallsyms.
+fn syscall_symbol(name: &str) -> Result<String, Failure> {
+    let candidates = syscall_symbols(name);
+    let kallsyms = fs::read_to_string("/proc/kallsyms").map_err(|err| {
+        Failure::new(
+            exit::ATTACH,
+            format!("cannot read /proc/kallsyms to find {name}'s symbol ({err})"),
+        )
+    })?;
+    candidates
+        .iter()
+        .find(|symbol| has_symbol(&kallsyms, symbol))
+        .cloned()
+        .ok_or_else(|| {
+            Failure::new(
+                exit::ATTACH,
+                format!("none of {} is in /proc/kallsyms", candidates.join(", ")),
+            )
+        })
 }
 
 /// Whether `/proc/kallsyms` (its text) lists `symbol`.
@@ -72,32 +105,15 @@ fn resolve(target: &str) -> Result<String, Failure> {
             ),
         ));
     }
-    let kallsyms = fs::read_to_string("/proc/kallsyms");
     if target == "auto" {
-        let candidates = execve_symbols();
-        let kallsyms = kallsyms.map_err(|err| {
+        return syscall_symbol("execve").map_err(|failure| {
             Failure::new(
-                exit::ATTACH,
-                format!(
-                    "cannot read /proc/kallsyms to resolve `auto` ({err}); pass --attach <symbol>"
-                ),
+                failure.code,
+                format!("{}; pass --attach <symbol>", failure.message),
             )
-        })?;
-        return candidates
-            .iter()
-            .find(|symbol| has_symbol(&kallsyms, symbol))
-            .map(|symbol| (*symbol).to_owned())
-            .ok_or_else(|| {
-                Failure::new(
-                    exit::ATTACH,
-                    format!(
-                        "none of {} is in /proc/kallsyms; pass --attach <symbol>",
-                        candidates.join(", ")
-                    ),
-                )
-            });
+        });
     }
-    match kallsyms {
+    match fs::read_to_string("/proc/kallsyms") {
         Ok(kallsyms) if !has_symbol(&kallsyms, target) => Err(Failure::new(
             exit::ATTACH,
             format!(

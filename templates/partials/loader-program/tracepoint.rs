@@ -17,27 +17,34 @@ pub const DEFAULT_ATTACH: &str = "{{attach}}";
 /// Where tracefs is usually mounted; the first is mounted when neither is.
 const TRACEFS_MOUNTS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
-fn tracepoint(ebpf: &mut Ebpf) -> Result<&mut TracePoint, Failure> {
-    crate::program_mut(ebpf)?
+/// Where `--bench` attaches: the tracepoint of `getppid`, a cheap syscall the bench calls.
+pub fn bench_target() -> Result<String, Failure> {
+    Ok("syscalls/sys_enter_getppid".to_owned())
+}
+
+fn tracepoint<'a>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut TracePoint, Failure> {
+    crate::program_mut(ebpf, name)?
         .try_into()
         .map_err(|err: ProgramError| {
             Failure::from_error(exit::ERROR, "the program is not a tracepoint", &err)
         })
 }
 
-/// Loads the program into the kernel: the verifier judges it here.
-pub fn load(ebpf: &mut Ebpf) -> Result<(), Failure> {
-    tracepoint(ebpf)?.load().map_err(crate::load_failure)
+/// Loads the program `name` into the kernel: the verifier judges it here.
+pub fn load(ebpf: &mut Ebpf, name: &str) -> Result<(), Failure> {
+    tracepoint(ebpf, name)?
+        .load()
+        .map_err(|err| crate::load_failure(err, name))
 }
 
-/// Attaches to `target` (`category/name`) and says where it attached.
-pub fn attach(ebpf: &mut Ebpf, target: &str) -> Result<String, Failure> {
+/// Attaches the program `name` to `target` (`category/name`) and says where it attached.
+pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failure> {
     let is_part = |part: &str| {
         !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    let (category, name) = target
+    let (category, event) = target
         .split_once('/')
-        .filter(|(category, name)| is_part(category) && is_part(name))
+        .filter(|(category, event)| is_part(category) && is_part(event))
         .ok_or_else(|| {
             Failure::new(
                 exit::USAGE,
@@ -46,23 +53,25 @@ pub fn attach(ebpf: &mut Ebpf, target: &str) -> Result<String, Failure> {
         })?;
     let tracefs = tracefs()?;
     let events = tracefs.join("events").join(category);
-    if !events.join(name).is_dir() {
+    if !events.join(event).is_dir() {
         return Err(Failure::new(
             exit::ATTACH,
             format!(
                 "tracepoint {target} not found: no {} (list them with `ls {}`)",
-                events.join(name).display(),
+                events.join(event).display(),
                 events.display()
             ),
         ));
     }
-    tracepoint(ebpf)?.attach(category, name).map_err(|err| {
-        Failure::from_error(
-            exit::ATTACH,
-            &format!("cannot attach to tracepoint {target}"),
-            &err,
-        )
-    })?;
+    tracepoint(ebpf, name)?
+        .attach(category, event)
+        .map_err(|err| {
+            Failure::from_error(
+                exit::ATTACH,
+                &format!("cannot attach to tracepoint {target}"),
+                &err,
+            )
+        })?;
     Ok(format!("tracepoint {target}"))
 }
 

@@ -46,11 +46,12 @@ mod exit {
     pub const OK: u8 = 0;
     /// `doctor`: a prerequisite is missing. Other commands: an unexpected error.
     pub const FAILED: u8 = 1;
-    /// Bad command line, or a command that is not implemented yet.
+    /// Bad command line.
     pub const USAGE: u8 = 2;
-    /// `build-ebpf`, `build`, `run`, `verify`: a prerequisite is missing (see `cargo xtask doctor`).
+    /// `build-ebpf`, `build`, `run`, `verify`, `clippy`, `bench`: a prerequisite is missing (see
+    /// `cargo xtask doctor`).
     pub const MISSING: u8 = 4;
-    /// `build-ebpf`, `build`, `run`, `verify`: cargo failed.
+    /// `build-ebpf`, `build`, `run`, `verify`, `clippy`, `bench`: cargo failed.
     pub const BUILD: u8 = 5;
 }
 
@@ -67,7 +68,9 @@ Commands:
                        `cargo xtask run -- --help` lists the loader's options
   verify               doctor, build, and (as root) the loader's --check: the kernel's verifier
   clippy               clippy -D warnings on the eBPF crate (eBPF toolchain), the loader and xtask
-  bench                not implemented yet
+  bench [--calls <n>] [--runs <r>] [--json]
+                       build, then measure the counter's cost per event in the kernel, alone
+                       and contended, and count lost updates (as root, through `sudo -E`)
   help [<command>]     print this help, or a command's
 
 Every command accepts --offline (passed to each cargo it runs) and --help.
@@ -76,10 +79,11 @@ CARGO_TARGET_DIR is honoured; the eBPF object lands in <target dir>/<bpf target>
 Exit codes:
   0  success
   1  doctor: a prerequisite is missing; other commands: an unexpected error
-  2  usage error, or a command not implemented yet
-  4  a prerequisite is missing (build-ebpf, build, run, verify)
-  5  cargo failed (build-ebpf, build, run, verify)
-  run and verify otherwise exit with the loader's code (3: rejected by the verifier, ...)
+  2  usage error
+  4  a prerequisite is missing (build-ebpf, build, run, verify, clippy, bench)
+  5  cargo failed (build-ebpf, build, run, verify, clippy, bench)
+  run, verify and bench otherwise exit with the loader's code (3: rejected by the verifier,
+  4: not root, 5: cannot attach, ...)
 ";
 
 const HELP_DOCTOR: &str = "\
@@ -149,21 +153,32 @@ Exit codes: 0 clean, 4 a prerequisite is missing, 5 clippy found something or ca
 ";
 
 const HELP_BENCH: &str = "\
-Usage: cargo xtask bench
+Usage: cargo xtask bench [--offline] [--calls <n>] [--runs <r>] [--json]
 
-Not implemented yet (exits 2). Planned: the cost per event of the counter alone and contended,
-and the count against the calls made.
+Builds, then runs the loader's --bench (through `sudo -E` when not root): what the counter
+costs per event in the kernel. The loader attaches {{crate}}'s program and an empty one
+(`baseline`) to getppid (tracepoint syscalls/sys_enter_getppid, or a kprobe on getppid's
+syscall symbol), turns on the kernel's BPF run-time statistics for the measurement only,
+and calls getppid n times from one thread pinned to the first CPU (alone), then from one
+pinned thread per CPU (contended), r runs each. It prints the program's ns per event minus
+the empty program's (median, min to max), and the counter's growth against the calls made
+and the program's runs: fewer than the runs means lost updates.
+
+--calls <n>  getppid calls per thread and run (default 1000000)
+--runs <r>   runs, alone and contended each (default 9)
+--json       print one JSON line instead of the table
+
+Needs kernel >= 5.1 (BPF statistics) and, for a kprobe program, kprobe support.
+Exit codes: 0 measured, 2 usage error, 4 a prerequisite is missing, 5 cargo failed, else the
+loader's exit code (4: not root, 5: cannot attach).
 ";
-
-// TODO(bench): measure the counter's cost per event (alone and contended across CPUs) with the
-// kernel's BPF statistics, and compare the count with the calls made.
 
 /// The options every command accepts, and what is left.
 struct Options {
     offline: bool,
     help: bool,
     json: bool,
-    /// Arguments after `--` (for `run`).
+    /// Arguments after `--` (for `run`); the loader's bench options (for `bench`).
     rest: Vec<String>,
 }
 
@@ -180,6 +195,14 @@ fn parse_options(command: &str, args: &[String]) -> Result<Options, String> {
             "--offline" => options.offline = true,
             "-h" | "--help" => options.help = true,
             "--json" if command == "doctor" => options.json = true,
+            "--json" if command == "bench" => options.rest.push(arg.clone()),
+            "--calls" | "--runs" if command == "bench" => {
+                let value = args
+                    .next()
+                    .filter(|value| value.parse::<u64>().is_ok_and(|n| n > 0))
+                    .ok_or_else(|| format!("{arg} needs a positive count"))?;
+                options.rest.extend([arg.clone(), value.clone()]);
+            }
             "--" if command == "run" => {
                 options.rest = args.cloned().collect();
                 break;
@@ -247,10 +270,7 @@ fn main() -> ExitCode {
         "run" => run(options.offline, &options.rest),
         "verify" => verify(options.offline),
         "clippy" => clippy(options.offline),
-        "bench" => {
-            eprintln!("cargo xtask bench: not implemented yet");
-            exit::USAGE
-        }
+        "bench" => bench(options.offline, &options.rest),
         _ => unreachable!("help_for knows every command"),
     };
     ExitCode::from(code)
@@ -779,6 +799,17 @@ fn exec(mut command: Command) -> u8 {
     }
 }
 
+/// Builds, then replaces xtask by the loader's `--bench` with `args` (`--calls`, `--runs`, `--json`).
+fn bench(offline: bool, args: &[String]) -> u8 {
+    match build(offline) {
+        exit::OK => {}
+        code => return code,
+    }
+    let mut loader = vec!["--bench".to_owned()];
+    loader.extend_from_slice(args);
+    exec(loader_command(loader))
+}
+
 fn clippy(offline: bool) -> u8 {
     // The loader's build script needs the eBPF object, so build it first.
     match build_ebpf(offline) {
@@ -889,5 +920,11 @@ mod tests {
         assert!(options.offline);
         assert_eq!(options.rest, ["--check"]);
         assert!(parse_options("build", &["--json".to_owned()]).is_err());
+        let args: Vec<String> = ["--calls", "10", "--json"].map(String::from).to_vec();
+        assert_eq!(parse_options("bench", &args).unwrap().rest, args);
+        for bad in [&["--calls"][..], &["--runs", "0"], &["--calls", "x"]] {
+            let bad: Vec<String> = bad.iter().map(|arg| (*arg).to_owned()).collect();
+            assert!(parse_options("bench", &bad).is_err(), "{bad:?}");
+        }
     }
 }

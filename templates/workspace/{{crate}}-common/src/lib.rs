@@ -27,3 +27,9 @@ pub const MAP_NAME: &str = "COUNTER";
 /// Must stay equal to the name of the program function in `{{crate}}-ebpf/src/program.rs`:
 /// the program macros take the name from the function.
 pub const PROGRAM_NAME: &str = "count_calls";
+
+/// The name of the empty program `cargo xtask bench` measures next to `PROGRAM_NAME`, to subtract
+/// what every program costs (mostly the kernel timing the run).
+///
+/// Must stay equal to the name of the empty program function in `{{crate}}-ebpf/src/program.rs`.
+pub const BASELINE_NAME: &str = "baseline";

@@ -2,8 +2,10 @@
 //! attaches it and prints how often it ran.
 //!
 //! `main.rs` parses the arguments and loads the object; `program.rs` loads and attaches the
-//! program; `map.rs` reads the counter's total. Run `{{crate}} --help` for the options and exit codes.
+//! program; `map.rs` reads the counter's total; `bench.rs` measures the counter's cost per event
+//! (`--bench`). Run `{{crate}} --help` for the options and exit codes.
 
+mod bench;
 mod map;
 mod program;
 
@@ -40,9 +42,10 @@ const HELP: &str = "\
 {{crate}}: counts calls with an eBPF {{ebpf_map_type}} counter ({{crate}}-ebpf)
 
 Usage: {{crate}} [--attach <target>] [--check | --selftest <n>]
+       {{crate}} --bench [--calls <n>] [--runs <r>] [--json]
 
-Without --check or --selftest: attach, print the total and the rate every second, and
-the final total on Ctrl-C.
+Without --check, --selftest or --bench: attach, print the total and the rate every
+second, and the final total on Ctrl-C.
 
 Options:
   --attach <target>  where to attach, instead of the default chosen at generation
@@ -50,6 +53,18 @@ Options:
   --check            load only, so the kernel's verifier judges the program; report
   --selftest <n>     attach, run /bin/true n times from two threads, and check that
                      the counter grew by at least n (needs an execve target)
+  --bench            measure what the counter costs per event in the kernel: attach
+                     count_calls and an empty program (`baseline`) to getppid (the
+                     tracepoint syscalls/sys_enter_getppid, or the kprobe on getppid's
+                     syscall symbol), turn on the kernel's BPF run-time statistics
+                     for the measurement only, call getppid n times from one thread
+                     pinned to the first CPU (alone), then from one pinned thread per
+                     CPU (contended); r runs each. Prints ns per event of count_calls
+                     minus baseline (median, min-max), and the counter's growth
+                     against the calls made and the program's runs (lost updates)
+  --calls <n>        --bench: getppid calls per thread and run (default 1000000)
+  --runs <r>         --bench: runs, alone and contended each (default 9)
+  --json             --bench: print one JSON line instead of the table
   -h, --help         print this help
 
 Needs root, or CAP_BPF and CAP_PERFMON: `sudo -E {{crate}} ...` (or `cargo xtask run -- ...`).
@@ -62,6 +77,7 @@ Exit codes:
   4  permission denied (not root)
   5  cannot attach (symbol or tracepoint missing, no kprobe support)
   6  --selftest: the counter grew by less than n
+--bench reports lost updates but still exits 0: measuring them is its purpose.
 ";
 
 /// Why the loader stops: an exit code (see [`exit`]) and a message for stderr.
@@ -148,6 +164,7 @@ enum Mode {
     Watch,
     Check,
     Selftest(u64),
+    Bench,
     Help,
 }
 
@@ -155,6 +172,9 @@ enum Mode {
 struct Args {
     mode: Mode,
     attach: Option<String>,
+    /// `--calls`, `--runs` and `--json`, which only `--bench` takes.
+    bench: bench::Options,
+    bench_options_given: bool,
 }
 
 fn usage(message: String) -> Failure {
@@ -168,6 +188,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
     let mut parsed = Args {
         mode: Mode::Watch,
         attach: None,
+        bench: bench::Options::default(),
+        bench_options_given: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -186,19 +208,19 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
         let mode = match flag.as_str() {
             "-h" | "--help" => Mode::Help,
             "--check" => Mode::Check,
-            "--selftest" => {
-                let text = value("--selftest")?;
-                match text.parse::<u64>() {
-                    Ok(n) if n > 0 => Mode::Selftest(n),
-                    _ => {
-                        return Err(usage(format!(
-                            "--selftest needs a positive count, not `{text}`"
-                        )));
-                    }
-                }
-            }
+            "--selftest" => Mode::Selftest(positive("--selftest", &value("--selftest")?)?),
+            "--bench" => Mode::Bench,
             "--attach" => {
                 parsed.attach = Some(value("--attach")?);
+                continue;
+            }
+            "--calls" | "--runs" | "--json" => {
+                parsed.bench_options_given = true;
+                match flag.as_str() {
+                    "--calls" => parsed.bench.calls = positive("--calls", &value("--calls")?)?,
+                    "--runs" => parsed.bench.runs = positive("--runs", &value("--runs")?)?,
+                    _ => parsed.bench.json = true,
+                }
                 continue;
             }
             _ => return Err(usage(format!("unknown argument `{arg}`"))),
@@ -208,12 +230,35 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
             (Mode::Watch, mode) => mode,
             _ => {
                 return Err(usage(
-                    "--check and --selftest exclude each other".to_owned(),
+                    "--check, --selftest and --bench exclude each other".to_owned(),
                 ));
             }
         };
     }
+    match parsed.mode {
+        Mode::Help => {}
+        Mode::Bench if parsed.attach.is_some() => {
+            return Err(usage(
+                "--bench attaches to getppid itself; it takes no --attach".to_owned(),
+            ));
+        }
+        Mode::Bench => {}
+        _ if parsed.bench_options_given => {
+            return Err(usage("--calls, --runs and --json need --bench".to_owned()));
+        }
+        _ => {}
+    }
     Ok(parsed)
+}
+
+/// `text` as a count greater than zero, for the option `name`.
+fn positive(name: &str, text: &str) -> Result<u64, Failure> {
+    match text.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(usage(format!(
+            "{name} needs a positive count, not `{text}`"
+        ))),
+    }
 }
 
 /// Kernels before 5.11 charge BPF maps and programs to RLIMIT_MEMLOCK, whose default is small.
@@ -240,18 +285,21 @@ fn load_object() -> Result<Ebpf, Failure> {
         .map_err(|err| Failure::from_error(exit::ERROR, "cannot load the eBPF object", &err))
 }
 
-/// The program `PROGRAM_NAME` in the loaded object.
-pub fn program_mut(ebpf: &mut Ebpf) -> Result<&mut aya::programs::Program, Failure> {
-    ebpf.program_mut(PROGRAM_NAME).ok_or_else(|| {
+/// The program `name` (`PROGRAM_NAME`, or `BASELINE_NAME` for the bench) in the loaded object.
+pub fn program_mut<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &str,
+) -> Result<&'a mut aya::programs::Program, Failure> {
+    ebpf.program_mut(name).ok_or_else(|| {
         Failure::new(
             exit::ERROR,
-            format!("no program `{PROGRAM_NAME}` in the eBPF object (PROGRAM_NAME and the function name must match)"),
+            format!("no program `{name}` in the eBPF object (the constant in the common crate and the function name must match)"),
         )
     })
 }
 
-/// Turns a failed `load()` into the verifier's verdict, or a permission error.
-pub fn load_failure(err: ProgramError) -> Failure {
+/// Turns a failed `load()` of the program `name` into the verifier's verdict, or a permission error.
+pub fn load_failure(err: ProgramError, name: &str) -> Failure {
     match err {
         ProgramError::LoadError {
             io_error,
@@ -264,7 +312,7 @@ pub fn load_failure(err: ProgramError) -> Failure {
             Failure::new(
                 exit::REJECTED,
                 format!(
-                    "the kernel's verifier rejected `{PROGRAM_NAME}` ({io_error}). Verifier log:\n{}",
+                    "the kernel's verifier rejected `{name}` ({io_error}). Verifier log:\n{}",
                     log.trim_end()
                 ),
             )
@@ -351,13 +399,17 @@ async fn run() -> Result<(), Failure> {
     }
     raise_memlock_limit();
     let mut ebpf = load_object()?;
-    program::load(&mut ebpf)?;
-    if args.mode == Mode::Check {
-        println!("{PROGRAM_NAME}: accepted by the kernel's verifier");
-        return Ok(());
+    program::load(&mut ebpf, PROGRAM_NAME)?;
+    match args.mode {
+        Mode::Check => {
+            println!("{PROGRAM_NAME}: accepted by the kernel's verifier");
+            return Ok(());
+        }
+        Mode::Bench => return bench::run(&mut ebpf, &args.bench),
+        _ => {}
     }
     let target = args.attach.as_deref().unwrap_or(program::DEFAULT_ATTACH);
-    let attached = program::attach(&mut ebpf, target)?;
+    let attached = program::attach(&mut ebpf, PROGRAM_NAME, target)?;
     match args.mode {
         Mode::Selftest(runs) => selftest(&ebpf, runs, &attached),
         _ => watch(&ebpf, &attached).await,
@@ -392,6 +444,10 @@ mod tests {
         let args = parse(&["--attach", "x/y", "--check"]).unwrap();
         assert_eq!(args.attach.as_deref(), Some("x/y"));
         assert_eq!(parse(&["--check", "--help"]).unwrap().mode, Mode::Help);
+        let args = parse(&["--bench", "--calls", "10", "--runs=3", "--json"]).unwrap();
+        assert_eq!(args.mode, Mode::Bench);
+        assert_eq!((args.bench.calls, args.bench.runs), (10, 3));
+        assert!(args.bench.json);
     }
 
     #[test]
@@ -401,6 +457,11 @@ mod tests {
             &["--selftest"],
             &["--selftest", "0"],
             &["--check", "--selftest", "1"],
+            &["--bench", "--check"],
+            &["--bench", "--calls", "0"],
+            &["--bench", "--attach", "x/y"],
+            &["--runs", "3"],
+            &["--json"],
         ] {
             assert_eq!(parse(args).unwrap_err().code, exit::USAGE, "{args:?}");
         }
