@@ -7,7 +7,7 @@ import { parseConfig } from './config-file.js';
 import { CliError, EXIT, usageError, notEmptyError } from './errors.js';
 import { counterOutcome, type MapKind, type ProgramKind } from './facts.js';
 import { VALUE_OPTIONS, defaultValue, type OptionKey, type Options } from './options.js';
-import { planWorkspace, type PlannedFile } from './plan.js';
+import { planWorkspace, templatesNeeded, type PlannedFile } from './plan.js';
 import type * as Prompts from './prompts.js';
 import { loadTemplates } from './templates.js';
 import { c, configureColor, createUi, type Ui } from './ui.js';
@@ -116,7 +116,7 @@ export async function main(re: RunEnvironment): Promise<number> {
     // 6. The options, each from flags, --config, a prompt or its default.
     const options = await resolveOptions(values, dir, interactive);
     report.options = options;
-    const templates = loadTemplates();
+    const templates = loadTemplates(templatesNeeded(options));
     const files = planWorkspace(options, re.version, templates);
     const conflicts = state.kind === 'non-empty' ? findConflicts(dir, files) : [];
     let overwrite = Boolean(sw.overwrite);

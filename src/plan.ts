@@ -9,14 +9,18 @@ export interface TemplateFile {
   /** Path relative to the templates directory, with forward slashes. */
   path: string;
   contents: string;
-  executable?: boolean;
 }
 
 export interface PlannedFile {
   /** Path relative to the target directory, with forward slashes. */
   path: string;
   contents: string;
-  executable?: boolean;
+}
+
+/** The template files a workspace with these options is made of (the rest need not be read). */
+export function templatesNeeded(options: Options): (templatePath: string) => boolean {
+  const partials = new Set(partialsFor(options).map((p) => p.from));
+  return (templatePath) => templatePath.startsWith('workspace/') || partials.has(templatePath);
 }
 
 /** Which template partial becomes which file, for the chosen options. */
@@ -83,7 +87,6 @@ export function planWorkspace(options: Options, version: string, templates: read
     files.push({
       path: outputPath(t.path.slice('workspace/'.length), vars),
       contents: substitute(t.contents, vars, t.path),
-      executable: t.executable,
     });
   }
   for (const { from, to } of partialsFor(options)) {

@@ -1,12 +1,13 @@
 // Reads the template tree shipped in the package (templates/ next to dist/ or src/).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TemplateFile } from './plan.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates', import.meta.url));
 
-export function loadTemplates(root = TEMPLATES_DIR): TemplateFile[] {
+/** Reads the template files that `wanted` selects (by path relative to the templates directory). */
+export function loadTemplates(wanted: (templatePath: string) => boolean = () => true, root = TEMPLATES_DIR): TemplateFile[] {
   const out: TemplateFile[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -14,8 +15,8 @@ export function loadTemplates(root = TEMPLATES_DIR): TemplateFile[] {
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
         const rel = path.relative(root, full).split(path.sep).join('/');
-        if (rel === 'README.md') continue; // maintainers' notes about the templates
-        out.push({ path: rel, contents: readFileSync(full, 'utf8'), executable: (statSync(full).mode & 0o111) !== 0 });
+        if (rel === 'README.md' || !wanted(rel)) continue; // README.md: maintainers' notes about the templates
+        out.push({ path: rel, contents: readFileSync(full, 'utf8') });
       }
     }
   };
