@@ -49,8 +49,6 @@ export interface MapFact {
   perCpu: boolean;
   /** aya_ebpf::maps type. */
   ebpfType: string;
-  /** aya::maps type that opens it from userspace (aya's HashMap also opens LRU hash maps). */
-  loaderType: string;
   maxEntries: number;
   /** Minimum kernel for the map type, as [major, minor]. */
   kernel: [number, number];
@@ -59,29 +57,29 @@ export interface MapFact {
 
 export const mapFacts: Record<MapKind, MapFact> = {
   array: {
-    shape: 'array', perCpu: false, ebpfType: 'Array', loaderType: 'Array', maxEntries: 1, kernel: [3, 19],
+    shape: 'array', perCpu: false, ebpfType: 'Array', maxEntries: 1, kernel: [3, 19],
     hint: 'one preallocated slot shared by all CPUs, updated with an atomic add; kernel >= 3.19',
   },
   'per-cpu-array': {
-    shape: 'per-cpu-array', perCpu: true, ebpfType: 'PerCpuArray', loaderType: 'PerCpuArray', maxEntries: 1,
+    shape: 'per-cpu-array', perCpu: true, ebpfType: 'PerCpuArray', maxEntries: 1,
     kernel: [4, 6],
     hint: 'one slot per CPU, a plain add (no atomic needed), summed by the loader; kernel >= 4.6',
   },
   hash: {
-    shape: 'hash', perCpu: false, ebpfType: 'HashMap', loaderType: 'HashMap', maxEntries: 1024, kernel: [3, 19],
+    shape: 'hash', perCpu: false, ebpfType: 'HashMap', maxEntries: 1024, kernel: [3, 19],
     hint: 'key inserted on first hit (BPF_NOEXIST, race-safe), atomic add; kernel >= 3.19',
   },
   'per-cpu-hash': {
-    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'PerCpuHashMap', loaderType: 'PerCpuHashMap', maxEntries: 1024,
+    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'PerCpuHashMap', maxEntries: 1024,
     kernel: [4, 6],
     hint: 'per-CPU values under one key, a plain add, summed by the loader; kernel >= 4.6',
   },
   'lru-hash': {
-    shape: 'hash', perCpu: false, ebpfType: 'LruHashMap', loaderType: 'HashMap', maxEntries: 1024, kernel: [4, 10],
+    shape: 'hash', perCpu: false, ebpfType: 'LruHashMap', maxEntries: 1024, kernel: [4, 10],
     hint: 'hash map that evicts least recently used keys, atomic add; kernel >= 4.10',
   },
   'lru-per-cpu-hash': {
-    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'LruPerCpuHashMap', loaderType: 'PerCpuHashMap',
+    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'LruPerCpuHashMap',
     maxEntries: 1024, kernel: [4, 10],
     hint: 'LRU hash map with per-CPU values, a plain add, summed by the loader; kernel >= 4.10',
   },

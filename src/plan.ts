@@ -1,7 +1,7 @@
 // The pure core: options in, the list of files to write out. No file system, terminal or processes here;
 // templates are passed in (see templates.ts for reading them from disk).
 import { serializeConfig, CONFIG_FILE } from './config-file.js';
-import { counterOutcome, mapFacts, minimumKernel, orderingFacts } from './facts.js';
+import { counterOutcome, mapFacts, orderingFacts } from './facts.js';
 import type { Options } from './options.js';
 import { generatedReadme } from './readme.js';
 
@@ -43,16 +43,13 @@ export function templateVariables(options: Options, version: string): Record<str
   const outcome = counterOutcome(options.map, options.ordering);
   return {
     crate: options.name,
-    crate_snake: options.name.replace(/-/g, '_'),
     ordering: orderingFacts[options.ordering].rust,
     ordering_effect: outcome.effect,
     ebpf_map_type: map.ebpfType,
-    loader_map_type: map.loaderType,
     max_entries: String(map.maxEntries),
     cpu: outcome.cpu,
     toolchain: options.toolchain,
     attach: options.attach,
-    kernel_min: minimumKernel(options.map, options.ordering, options.program),
     generator_version: version,
   };
 }

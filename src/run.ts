@@ -26,8 +26,3 @@ export async function spawnChild(file: string, args: readonly string[], options:
   const { execa } = await import('execa');
   return { child: execa(file, args, { reject: false, stdin: 'ignore', ...options }) };
 }
-
-export async function commandExists(file: string, args: readonly string[] = ['--version']): Promise<boolean> {
-  const r = await run(file, args);
-  return r.exitCode === 0;
-}
