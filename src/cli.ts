@@ -168,7 +168,7 @@ export async function main(re: RunEnvironment): Promise<number> {
         const { verify } = await import('./verify.js');
         const outcome = await verify({
           dir, name: options.name, offline: Boolean(sw.offline), ui, signal: controller.signal,
-          isRoot: process.getuid?.() === 0,
+          isRoot: process.getuid?.() === 0, toolchain: options.toolchain,
         });
         report.verify = outcome;
         exitCode = outcome.exitCode;

@@ -30,6 +30,25 @@ export interface VerifyContext {
   signal: AbortSignal;
   /** Whether this process may load BPF programs (root); otherwise the summary says how to run --check. */
   isRoot: boolean;
+  /** The eBPF toolchain the workspace was generated for (SPEC --toolchain). */
+  toolchain: string;
+}
+
+/** Where distribution-packaged Rust usually lives; Debian's rust-web packages put cargo and rustc here. */
+const PACKAGED_RUST_DIRS = ['/usr/bin'];
+
+/**
+ * A directory toolchain on this machine that has its library source (e.g. Debian's rustc-web with
+ * rust-web-src), for when the rustup toolchain lacks something. Only a hint: the user decides.
+ */
+async function packagedToolchainWithSource(): Promise<string | undefined> {
+  for (const dir of PACKAGED_RUST_DIRS) {
+    if (!fs.existsSync(path.join(dir, 'cargo')) || !fs.existsSync(path.join(dir, 'rustc'))) continue;
+    const sysroot = await run(path.join(dir, 'rustc'), ['--print', 'sysroot']);
+    if (sysroot.exitCode !== 0) continue;
+    if (fs.existsSync(path.join(sysroot.stdout.trim(), 'lib/rustlib/src/rust/library/Cargo.lock'))) return dir;
+  }
+  return undefined;
 }
 
 const RUSTUP_INSTALL = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh";
@@ -118,6 +137,16 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   if (ctx.signal.aborted) return { ...outcome, exitCode: 130 };
   if (outcome.prerequisites.some((p) => !p.ok)) {
     ui.say(`${c.yellow('Prerequisites missing:')} the workspace is written; run the fix commands above, then \`cargo xtask build\`.`);
+    const toolchainMissing = outcome.prerequisites.some((p) => !p.ok && (p.name === 'toolchain' || p.name === 'rust-src'));
+    if (toolchainMissing && !ctx.toolchain.includes('/')) {
+      const packaged = await packagedToolchainWithSource();
+      if (packaged) {
+        ui.say(
+          `  Or use the Rust in ${packaged}, which has its library source: set TOOLCHAIN to "${packaged}" in ` +
+            `xtask/src/main.rs (or generate with --toolchain ${packaged}); its LLVM must match bpf-linker's.`,
+        );
+      }
+    }
     return { ...outcome, exitCode: 4 };
   }
 

@@ -15,6 +15,7 @@ const hasNightlyWithSrc = (() => {
   const sysroot = spawnSync('rustc', ['+nightly', '--print', 'sysroot'], { encoding: 'utf8' });
   return sysroot.status === 0 && existsSync(path.join(sysroot.stdout.trim(), 'lib/rustlib/src/rust/library/Cargo.lock'));
 })();
+const debianRustWithSrc = existsSync('/usr/bin/cargo') && existsSync('/usr/lib/rustlib/src/rust/library/Cargo.lock');
 const hasBpfLinker = spawnSync('bpf-linker', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('verify: prerequisites', () => {
@@ -33,6 +34,9 @@ describe('verify: prerequisites', () => {
       expect(missing, JSON.stringify(report.verify.prerequisites, null, 2)).toBeDefined();
       expect(missing.fix).toMatch(/rustup (toolchain install nightly|component add rust-src --toolchain nightly)/);
     }
+    // Debian's rust-web Rust (installed by .ci/install-ebpf-toolchain.sh) has its library source: the
+    // report points at it as an alternative to fixing the rustup nightly.
+    if (!hasNightlyWithSrc && debianRustWithSrc) expect(r.stderr).toMatch(/--toolchain \/usr\/bin/);
     expect(byName['bpf-linker'].ok).toBe(hasBpfLinker);
     if (!hasBpfLinker) expect(byName['bpf-linker'].fix).toMatch(/cargo install bpf-linker/);
     // Human text went to stderr under --json, with the fix commands.
