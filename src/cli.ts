@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs, helpText, type ParsedArgs } from './args.js';
 import { parseConfig } from './config-file.js';
 import { CliError, EXIT, usageError, notEmptyError } from './errors.js';
-import { counterOutcome, type MapKind, type ProgramKind } from './facts.js';
+import { counterOutcome, countsExecve, type MapKind, type ProgramKind } from './facts.js';
 import { VALUE_OPTIONS, defaultValue, type OptionKey, type Options } from './options.js';
 import { planWorkspace, templatesNeeded, type PlannedFile } from './plan.js';
 import type * as Prompts from './prompts.js';
@@ -156,7 +156,7 @@ export async function main(re: RunEnvironment): Promise<number> {
       if (sw.git === false) report.git = { status: 'skipped' };
       else {
         const { gitInit } = await import('./git.js');
-        report.git = await gitInit(dir);
+        report.git = await gitInit(dir, written.written);
         describeGit(ui, report.git);
       }
       if (controller.signal.aborted) throw new CliError('Cancelled; the workspace stays in place.', EXIT.cancelled, 'cancelled');
@@ -220,6 +220,14 @@ function validateGiven(
     if (option.key === 'attach' && out.program === undefined && interactive) {
       out.attach = raw;
       continue;
+    }
+    // A recorded attach target belongs to the recorded program: a --program flag that changes the
+    // program takes that program's default target instead (unless --attach is given too).
+    if (option.key === 'attach' && !fromFlag && flags.program !== undefined) {
+      const programOption = VALUE_OPTIONS.find((o) => o.key === 'program')!;
+      const recordedProgram = recorded.program === undefined ? undefined : programOption.check(recorded.program, { program: 'kprobe', cwd });
+      const sameProgram = recordedProgram?.ok === true && recordedProgram.value === out.program;
+      if (!sameProgram) continue;
     }
     const program = (out.program ?? 'kprobe') as ProgramKind;
     const result = option.check(raw, { program, cwd });
@@ -300,7 +308,5 @@ function nextSteps(ui: Ui, shownDir: string, o: Options, verify: Report['verify'
   if (!verify || !('build' in verify) || verify.build.status !== 'ok') ui.say('  cargo xtask build');
   ui.say('  cargo xtask run              # attach and count (sudo -E)');
   ui.say(`  cargo xtask run -- --check   # the kernel's verifier judges the program`);
-  if (o.program === 'tracepoint' || o.attach === 'auto') {
-    ui.say('  cargo xtask run -- --selftest 1000');
-  }
+  if (countsExecve(o.program, o.attach)) ui.say('  cargo xtask run -- --selftest 1000  # prove it counts: 1000 runs of /bin/true');
 }

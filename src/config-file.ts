@@ -74,7 +74,9 @@ function parseTomlString(s: string): string | undefined {
       const len = e === 'u' ? 4 : 8;
       const hex = s.slice(i + 1, i + 1 + len);
       if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== len) return undefined;
-      out += String.fromCodePoint(parseInt(hex, 16));
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined; // not a Unicode scalar value
+      out += String.fromCodePoint(code);
       i += len;
     } else return undefined;
   }

@@ -104,6 +104,15 @@ export const programFacts: Record<ProgramKind, ProgramFact> = {
   },
 };
 
+/**
+ * Whether the loader's --selftest can prove the count: it runs /bin/true, so the program must count
+ * execve (the defaults: kprobe `auto`, tracepoint syscalls/sys_enter_execve, or an execve symbol).
+ */
+export function countsExecve(program: ProgramKind, attach: string): boolean {
+  if (program === 'tracepoint') return attach === 'syscalls/sys_enter_execve';
+  return attach === 'auto' || /(^|_)sys_execve$/.test(attach);
+}
+
 /** The BPF instruction the counter's add becomes; what the disassembly test looks for. */
 export type AddInstruction = 'locked-add' | 'atomic-fetch-add' | 'plain-add';
 
@@ -170,7 +179,8 @@ export function compilesToTable(chosenMap: MapKind, chosenOrdering: Ordering): s
   ];
   const cell = (map: MapKind, ordering: Ordering) => {
     const o = counterOutcome(map, ordering);
-    const kernel = o.kernel[0] === 0 ? 'any kernel' : `kernel >= ${o.kernel[0]}.${o.kernel[1]}`;
+    const [major, minor] = maxKernel(mapFacts[map].kernel, o.kernel);
+    const kernel = `kernel >= ${major}.${minor}`;
     const text = `${INSTRUCTION_TEXT[o.instruction]}; cpu ${o.cpu}; ${kernel}` + (o.orderingApplies ? '' : '; ordering not applicable');
     const chosen = map === chosenMap && (ordering === chosenOrdering || (ordering !== 'relaxed' && chosenOrdering !== 'relaxed'));
     return mdCell(chosen ? `**${text}** (your choice)` : text);

@@ -7,7 +7,8 @@ export type GitOutcome =
   | { status: 'initialized'; committed: boolean; reason?: string }
   | { status: 'failed'; message: string };
 
-export async function gitInit(dir: string): Promise<GitOutcome> {
+/** `paths`: the files this run wrote; only they go into the initial commit, never what else the directory holds. */
+export async function gitInit(dir: string, paths: readonly string[]): Promise<GitOutcome> {
   const version = await run('git', ['--version']);
   if (version.exitCode !== 0) return { status: 'no-git' };
   const inside = await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir });
@@ -19,7 +20,7 @@ export async function gitInit(dir: string): Promise<GitOutcome> {
   if (name.exitCode !== 0 || email.exitCode !== 0 || !name.stdout.trim() || !email.stdout.trim()) {
     return { status: 'initialized', committed: false, reason: 'no git identity is configured (git config user.name / user.email)' };
   }
-  const add = await run('git', ['add', '-A'], { cwd: dir });
+  const add = await run('git', ['add', '--', ...paths], { cwd: dir });
   const commit = add.exitCode === 0
     ? await run('git', ['commit', '-q', '--no-verify', '-m', 'Initial commit from create-aya-atomic'], { cwd: dir })
     : add;

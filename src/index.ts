@@ -1,5 +1,14 @@
 import { main, packageVersion } from './cli.js';
 
+// A reader that goes away (`create-aya-atomic ... | head -3`) is no reason to crash, nor to stop half-way
+// through writing a workspace: the run goes on with that stream silenced.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stream.write = () => true;
+  });
+}
+
 const code = await main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),

@@ -1,8 +1,20 @@
 // The generated workspace's README. Built from the same facts as the prompts and the disassembly
 // tests (facts.ts), so what it claims about the chosen ordering and map is what the tests check.
-import { compilesToTable, counterOutcome, mdCell, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
+import { compilesToTable, counterOutcome, countsExecve, mdCell, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
 import kernelBench from './kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
+
+const ATOMIC_PARAGRAPH = `BPF has no \`fetch_add\` in Rust's \`core\` (the BPF targets have no compare-and-swap), so \`src/counter.rs\` in the
+eBPF crate calls the \`atomic_xadd\` intrinsic and never uses its result (at BPF cpu generic a used result is a compile
+error; at cpu v3 with Relaxed it is miscompiled). The ordering only changes the code at BPF cpu v3, where every ordering
+but Relaxed becomes the same fully ordered \`atomic_fetch_add\`: BPF has no acquire-only or release-only add.
+Per-CPU maps need no atomic at all: a program cannot run twice at once on one CPU.`;
+
+const PER_CPU_PARAGRAPH = `A per-CPU map gives each CPU its own copy of the counter, and a program cannot run twice at once on one CPU, so
+\`src/counter.rs\` in the eBPF crate uses a plain add: no atomic, no BPF cpu v3, and the ordering you chose does not
+apply (it is recorded in \`aya-atomic.toml\` all the same). The loader sums the copies. With a shared (non-per-CPU) map
+the add must be atomic: BPF has no \`fetch_add\` in Rust's \`core\`, so the generated code calls the \`atomic_xadd\`
+intrinsic, whose ordering only takes effect at BPF cpu v3 (a fully ordered \`atomic_fetch_add\`).`;
 
 export function generatedReadme(o: Options, version: string): string {
   const outcome = counterOutcome(o.map, o.ordering);
@@ -51,7 +63,7 @@ ${toolchainSetup}
 cargo xtask build                 # the eBPF object, then the loader that embeds it
 cargo xtask run                   # attach and print the count every second (runs the loader with sudo -E); Ctrl-C stops
 cargo xtask run -- --check        # load only: the kernel's verifier judges the program
-cargo xtask run -- --selftest 1000  # attach, run /bin/true 1000 times, expect the counter to grow by at least 1000
+${countsExecve(o.program, o.attach) ? 'cargo xtask run -- --selftest 1000  # attach, run /bin/true 1000 times, expect the counter to grow by at least 1000\n' : ''}cargo xtask bench                 # the counter's cost per event in this kernel, alone and contended
 cargo xtask verify                # doctor, build and --check in one go
 \`\`\`
 
@@ -59,12 +71,8 @@ ${o.program === 'kprobe' ? 'Attach somewhere else with `cargo xtask run -- --att
 
 ## What the ordering and the map compile to
 
-BPF has no \`fetch_add\` in Rust's \`core\` (the BPF targets have no compare-and-swap), so \`src/counter.rs\` in the
-eBPF crate calls the \`atomic_xadd\` intrinsic and never uses its result (at BPF cpu generic a used result is a compile
-error; at cpu v3 with Relaxed it is miscompiled). The ordering only changes the code at BPF cpu v3, where every ordering
-but Relaxed becomes the same fully ordered \`atomic_fetch_add\`: BPF has no acquire-only or release-only add.
-Per-CPU maps need no atomic at all: a program cannot run twice at once on one CPU.
-Your choice is in bold.
+${outcome.atomic ? ATOMIC_PARAGRAPH : PER_CPU_PARAGRAPH}
+Your choice is in bold; the kernel in each cell is what the map and the add need together.
 
 ${compilesToTable(o.map, o.ordering)}
 
@@ -94,10 +102,11 @@ ${kernelBench.table}
 
 ## Regenerate
 
-\`aya-atomic.toml\` records the options. Replay them into a new directory, changing any with a flag:
+\`aya-atomic.toml\` records the options. From this directory, replay them into a new one next to it, changing any with
+a flag:
 
 \`\`\`sh
-npm create aya-atomic@latest other-dir -- --config aya-atomic.toml --yes
+npm create aya-atomic@latest ../other-dir -- --config aya-atomic.toml --yes
 \`\`\`
 
 ## Licence

@@ -51,6 +51,7 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
           out.write(`\r\x1b[2K${line.length > width + 20 ? line.slice(0, width + 20) : line}`);
         };
         const timer = setInterval(render, 100);
+        timer.unref();
         render();
         return {
           update: (d) => {
@@ -63,16 +64,17 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
         };
       }
       out.write(`${label}...\n`);
-      let last = Date.now();
+      // A plain line now and then, also while the child prints nothing (linking, the doctor's checks).
+      const timer = setInterval(() => out.write(`  ${label}: ${elapsed()}${detail ? ` ${detail}` : ''}\n`), plainEveryMs);
+      timer.unref();
       return {
         update: (d) => {
           detail = d;
-          if (Date.now() - last >= plainEveryMs) {
-            last = Date.now();
-            out.write(`  ${label}: ${elapsed()} ${detail}\n`);
-          }
         },
-        done: (finalLine) => out.write(`${finalLine}\n`),
+        done: (finalLine) => {
+          clearInterval(timer);
+          out.write(`${finalLine}\n`);
+        },
       };
     },
   };

@@ -101,12 +101,20 @@ export function errorLines(log: string, max = 12): string[] {
   return (unique.length ? unique : lines.filter((l) => l.trim()).slice(-max)).slice(0, max);
 }
 
-const FAILURE_ADVICE: Record<BuildFailure, string> = {
-  network: 'crates could not be downloaded: run again online, or use --no-verify now and `cargo xtask build` later',
-  'llvm-mismatch':
-    "the eBPF toolchain's LLVM and bpf-linker's LLVM differ: update both (rustup update for the nightly, then cargo install --force bpf-linker)",
-  compile: 'the workspace did not compile; the errors are above and in the log',
-};
+function failureAdvice(failure: BuildFailure, toolchain: string): string {
+  switch (failure) {
+    case 'network':
+      return 'crates could not be downloaded: run again online, or use --no-verify now and `cargo xtask build` later';
+    case 'llvm-mismatch':
+      return toolchain.includes('/')
+        ? `the LLVM of the Rust in ${toolchain} and bpf-linker's LLVM differ: rebuild bpf-linker against that LLVM ` +
+            '(LLVM_PREFIX=/usr/lib/llvm-<N> cargo install --force bpf-linker, N being the major version `rustc -vV` prints)'
+        : `the LLVM of ${toolchain} and bpf-linker's LLVM differ: update both ` +
+            `(rustup update ${toolchain}, then cargo install --force bpf-linker)`;
+    case 'compile':
+      return 'the workspace did not compile; the errors are above and in the log';
+  }
+}
 
 export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const { ui } = ctx;
@@ -173,6 +181,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     }
   };
   ctx.signal.addEventListener('abort', stop, { once: true });
+  if (ctx.signal.aborted) stop(); // Ctrl-C came while cargo was starting
   let text = '';
   child.all?.on('data', (chunk: Buffer) => {
     const s = chunk.toString();
@@ -192,7 +201,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   if (result.exitCode !== 0) {
     const failure = classifyBuildFailure(text);
     const lines = errorLines(text);
-    progress.done(`${c.red('✗ Build failed')} after ${seconds}s: ${FAILURE_ADVICE[failure]}`);
+    progress.done(`${c.red('✗ Build failed')} after ${seconds}s: ${failureAdvice(failure, ctx.toolchain)}`);
     for (const l of lines) ui.say(`    ${l}`);
     ui.say(`  full log: ${logPath}`);
     return { ...outcome, exitCode: 5, build: { status: 'failed', failure, log: logPath, seconds, errorLines: lines } };
@@ -209,6 +218,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const check = await run('cargo', ['xtask', 'run', ...offline, '--', '--check'], {
     cwd: ctx.dir, all: true, cancelSignal: ctx.signal, env: { CARGO_TERM_COLOR: 'never' },
   });
+  if (ctx.signal.aborted) return { ...outcome, exitCode: 130, check: { status: 'not-run', reason: 'cancelled' } };
   const output = `${check.stdout}\n${check.stderr}`.trim();
   if (check.exitCode === 0) {
     outcome.check = { status: 'accepted', output };

@@ -52,14 +52,29 @@ describe('--config', () => {
     });
   });
 
-  it('a flag value that conflicts with a recorded one is named as the file\'s', async () => {
-    // --program kprobe with a recorded tracepoint target: the recorded attach is now invalid.
+  it('--program changes the program: the recorded target gives way to that program\'s default', async () => {
+    // The recorded attach (a tracepoint) belongs to the recorded program; a kprobe takes its own default.
+    const dir = makeTmp('config-program');
+    const result = await runCli(['x', '--yes', '--no-git', '--config', recorded, '--program', 'kprobe'], { cwd: dir });
+    expect(result.code, show(result)).toBe(0);
+    expect(readToml(path.join(dir, 'x'))).toMatchObject({ program: 'kprobe', attach: 'auto', map: 'lru-hash', name: 'replayed' });
+  });
+
+  it('--program with --attach: both flags win', async () => {
+    const dir = makeTmp('config-program-attach');
+    const result = await runCli(['x', '--yes', '--no-git', '--config', recorded, '--program', 'kprobe', '--attach', 'do_sys_openat2'], { cwd: dir });
+    expect(result.code, show(result)).toBe(0);
+    expect(readToml(path.join(dir, 'x'))).toMatchObject({ program: 'kprobe', attach: 'do_sys_openat2' });
+  });
+
+  it('a recorded target that does not fit the recorded program is named as the file\'s', async () => {
     const dir = makeTmp('config-conflict');
-    const result = await runCli(['x', '--yes', '--config', recorded, '--program', 'kprobe'], { cwd: dir });
+    fs.writeFileSync(path.join(dir, 'mixed.toml'), 'program = "kprobe"\nattach = "sched/sched_switch"\n');
+    const result = await runCli(['x', '--yes', '--config', 'mixed.toml'], { cwd: dir });
     expect(result.code, show(result)).toBe(2);
-    expect(result.stderr).toContain(`${recorded}: attach:`);
+    expect(result.stderr).toContain('mixed.toml: attach:');
     expect(result.stderr).toContain('"sched/sched_switch"');
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual(['mixed.toml']);
   });
 });
 

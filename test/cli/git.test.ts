@@ -27,6 +27,25 @@ describe.skipIf(!hasGit)('git', () => {
     expect(tracked).toEqual((parseJson(result).files as { path: string }[]).map((f) => f.path).sort());
   });
 
+  it('the initial commit holds only the files this run wrote, never what else the directory held', async () => {
+    const cwd = makeTmp('git-overwrite');
+    const env = { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() };
+    const target = path.join(cwd, 'probe');
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, '.env'), 'SECRET=1\n');
+    fs.writeFileSync(path.join(target, 'README.md'), 'my own readme\n');
+    const result = await runCli(['probe', '--yes', '--overwrite', '--json'], { cwd, env });
+    expect(result.code, show(result)).toBe(0);
+    const tracked = git(target, ['ls-files'], env).stdout.trim().split('\n').sort();
+    expect(tracked).toEqual((parseJson(result).files as { path: string }[]).map((f) => f.path).sort());
+    expect(tracked).not.toContain('.env');
+    expect(tracked.some((f) => f.startsWith('.aya-atomic-backup-'))).toBe(false);
+    // The backup folder is ignored, the user's own file is left for them to decide.
+    const status = git(target, ['status', '--porcelain'], env).stdout;
+    expect(status).toContain('.env');
+    expect(status).not.toContain('.aya-atomic-backup-');
+  });
+
   it('--git is the default made explicit', async () => {
     const cwd = makeTmp('git-explicit');
     const env = { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() };

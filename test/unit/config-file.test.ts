@@ -42,7 +42,7 @@ describe('aya-atomic.toml', () => {
   it('rejects a duplicate key', () => {
     expect(fails('map = "hash"\nmap = "array"\n')).toMatch(/x\.toml:2: map is set twice/);
   });
-  it.each(['map = hash', 'map = "hash', "map = 'hash", 'map = "ha"sh"', 'map = 1', 'map = "a\\qb"', 'map = "\\u12"', 'map = "x" y'])(
+  it.each(['map = hash', 'map = "hash', "map = 'hash", 'map = "ha"sh"', 'map = 1', 'map = "a\\qb"', 'map = "\\u12"', 'map = "\\U00110000"', 'map = "\\uD800"', 'map = "x" y'])(
     'rejects the value in %j',
     (line) => {
       expect(fails(`${line}\n`)).toMatch(/x\.toml:1: the value of map is not a quoted string/);
