@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // reason, where that toolchain or root is missing).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {
