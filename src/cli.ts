@@ -143,8 +143,10 @@ export async function main(re: RunEnvironment): Promise<number> {
     // 8. Write, undoing everything on failure or Ctrl-C.
     describePlan(ui, shownDir, options, files, conflicts, false);
     const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.on('SIGINT', onSigint);
+    const onSignal = () => controller.abort();
+    // SIGTERM and SIGHUP (a closed terminal, a CI runner's timeout) get the same clean-up as Ctrl-C.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, onSignal);
     try {
       const delay = Number(re.env.CREATE_AYA_ATOMIC_WRITE_DELAY_MS ?? 0) || undefined;
       const written: WriteResult = await writeWorkspace(dir, files, { overwrite, signal: controller.signal, delayMs: delay });
@@ -177,7 +179,7 @@ export async function main(re: RunEnvironment): Promise<number> {
       else nextSteps(ui, shownDir, options, report.verify);
       return finish(exitCode);
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const signal of signals) process.off(signal, onSignal);
     }
   } catch (error) {
     if (error instanceof CliError) {

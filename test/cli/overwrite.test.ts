@@ -165,6 +165,17 @@ describe('Ctrl-C while writing', () => {
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
+  it('SIGTERM (a CI timeout, a closed terminal) is handled like Ctrl-C', async () => {
+    const root = makeTmp('sigterm-missing');
+    const target = path.join(root, 'probe');
+    const { child, done } = startCli(['probe', '--yes', '--no-git'], { cwd: root, env: DELAY });
+    await waitUntil(() => fs.existsSync(target) && movedFiles(target, {}) >= 3, 'three files moved into place');
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code, show(result)).toBe(130);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
   it('into an existing empty directory: exit 130 and it is empty again', async () => {
     const root = makeTmp('sigint-empty');
     const target = path.join(root, 'probe');
