@@ -50,7 +50,7 @@ calls of a kernel event in a BPF map, and a loader prints the total and the rate
 
 ## Prerequisites
 
-- Linux to run it (building works anywhere Rust does); root, or \`CAP_BPF\` and \`CAP_PERFMON\`.
+- Linux to run it (building works anywhere Rust does); root${o.program === 'kprobe' ? ', or \`CAP_BPF\` and \`CAP_PERFMON\`' : ' (a tracepoint also needs read access to tracefs, which most distributions give to root only)'}.
 - Rust stable >= 1.87 for the loader and the xtask: <https://rustup.rs>.
 ${toolchainSetup}
 - \`bpf-linker\`, whose LLVM must match the eBPF toolchain's: \`cargo install bpf-linker\` (or \`cargo binstall bpf-linker\`).
@@ -111,7 +111,7 @@ npm create aya-atomic@latest ../other-dir -- --config aya-atomic.toml --yes
 
 ## Licence
 
-Userspace code: MIT or Apache-2.0 (\`LICENSE-MIT\`, \`LICENSE-APACHE\`). eBPF code: MIT or GPL-2.0 (\`LICENSE-MIT\`,
+Userspace code: MIT or Apache-2.0 (\`LICENSE-MIT\`, \`LICENSE-APACHE\`). eBPF code: MIT or GPL-2.0-only (\`LICENSE-MIT\`,
 \`LICENSE-GPL2\`); the kernel requires a GPL-compatible licence for the helpers the program calls.
 `;
 }

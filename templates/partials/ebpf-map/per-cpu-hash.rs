@@ -14,6 +14,7 @@ const EEXIST: i32 = 17;
 ///
 /// The identifier is the map's name in the object: keep it equal to `MAP_NAME` in
 /// `{{crate}}-common`.
+// Flags 0: the map stays preallocated (no BPF_F_NO_PREALLOC), which tracing programs need.
 #[map]
 static COUNTER: {{ebpf_map_type}}<Key, Value> = {{ebpf_map_type}}::with_max_entries(MAX_ENTRIES, 0);
 

@@ -91,20 +91,31 @@ fn has_symbol(kallsyms: &str, symbol: &str) -> bool {
         .any(|line| line.split_whitespace().nth(2) == Some(symbol))
 }
 
+/// Longest kernel symbol name (`KSYM_NAME_LEN` is 512 since Linux 6.1, for Rust symbols).
+const MAX_SYMBOL_LEN: usize = 511;
+
+/// Checks that `target` is `auto` or a kernel symbol name, before anything is loaded.
+pub fn check_target(target: &str) -> Result<(), Failure> {
+    let valid = target.len() <= MAX_SYMBOL_LEN
+        && target.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && target
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if valid {
+        return Ok(());
+    }
+    Err(Failure::new(
+        exit::USAGE,
+        format!(
+            "`{target}` is not `auto` nor a kernel symbol name (a letter or `_`, then letters, \
+             digits, `_`, `.`; at most {MAX_SYMBOL_LEN} characters)"
+        ),
+    ))
+}
+
 /// `auto` → execve's symbol for this architecture; a name → itself, if the kernel has it.
 fn resolve(target: &str) -> Result<String, Failure> {
-    let valid = target
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        && target.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-    if !valid {
-        return Err(Failure::new(
-            exit::USAGE,
-            format!(
-                "`{target}` is not a kernel symbol name (letters, digits, `_`, `.`) nor `auto`"
-            ),
-        ));
-    }
+    check_target(target)?;
     if target == "auto" {
         return syscall_symbol("execve").map_err(|failure| {
             Failure::new(

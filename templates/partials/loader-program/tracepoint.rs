@@ -1,6 +1,9 @@
 //! Loads the tracepoint program and attaches it to a kernel tracepoint (`category/name`).
 
-use std::path::{Path, PathBuf};
+use std::{
+    fs, io,
+    path::{Path, PathBuf},
+};
 
 use aya::{
     Ebpf,
@@ -37,12 +40,16 @@ pub fn load(ebpf: &mut Ebpf, name: &str) -> Result<(), Failure> {
         .map_err(|err| crate::load_failure(err, name))
 }
 
-/// Attaches the program `name` to `target` (`category/name`) and says where it attached.
-pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failure> {
+/// Checks that `target` is `category/name` (letters, digits, `_`), before anything is loaded.
+pub fn check_target(target: &str) -> Result<(), Failure> {
+    split_target(target).map(|_| ())
+}
+
+fn split_target(target: &str) -> Result<(&str, &str), Failure> {
     let is_part = |part: &str| {
         !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    let (category, event) = target
+    target
         .split_once('/')
         .filter(|(category, event)| is_part(category) && is_part(event))
         .ok_or_else(|| {
@@ -50,18 +57,30 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failu
                 exit::USAGE,
                 format!("`{target}` is not a tracepoint: expected `category/name`, e.g. syscalls/sys_enter_execve"),
             )
-        })?;
+        })
+}
+
+/// Attaches the program `name` to `target` (`category/name`) and says where it attached.
+pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failure> {
+    let (category, event) = split_target(target)?;
     let tracefs = tracefs()?;
     let events = tracefs.join("events").join(category);
-    if !events.join(event).is_dir() {
-        return Err(Failure::new(
-            exit::ATTACH,
-            format!(
-                "tracepoint {target} not found: no {} (list them with `ls {}`)",
-                events.join(event).display(),
-                events.display()
-            ),
-        ));
+    match fs::metadata(events.join(event)) {
+        Ok(meta) if meta.is_dir() => {}
+        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+            let what = format!("cannot read {}", events.join(event).display());
+            return Err(crate::permission_denied(&what));
+        }
+        _ => {
+            return Err(Failure::new(
+                exit::ATTACH,
+                format!(
+                    "tracepoint {target} not found: no {} (list them with `ls {}`)",
+                    events.join(event).display(),
+                    events.display()
+                ),
+            ));
+        }
     }
     tracepoint(ebpf, name)?
         .attach(category, event)
@@ -75,9 +94,22 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> Result<String, Failu
     Ok(format!("tracepoint {target}"))
 }
 
+/// Whether `/proc/self/mountinfo` (its text) lists a tracefs mounted at `dir`.
+fn is_tracefs_mount(mountinfo: &str, dir: &Path) -> bool {
+    mountinfo.lines().any(|line| {
+        // `id parent dev root mount-point options [optional...] - fstype source super-options`
+        line.split_once(" - ").is_some_and(|(mount, fs)| {
+            mount.split(' ').nth(4).map(Path::new) == Some(dir)
+                && fs.split(' ').next() == Some("tracefs")
+        })
+    })
+}
+
 /// The tracefs mount, mounting it at /sys/kernel/tracing when it is not mounted anywhere.
 fn tracefs() -> Result<PathBuf, Failure> {
-    let mounted = |dir: &Path| dir.join("events").is_dir();
+    let mountinfo = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    // An unreadable tracefs is still mounted: mountinfo says so, `events` may not.
+    let mounted = |dir: &Path| is_tracefs_mount(&mountinfo, dir) || dir.join("events").is_dir();
     if let Some(dir) = TRACEFS_MOUNTS
         .iter()
         .map(Path::new)
@@ -96,11 +128,15 @@ fn tracefs() -> Result<PathBuf, Failure> {
             std::ptr::null(),
         )
     };
-    if result == 0 && mounted(dir) {
+    if result == 0 && dir.join("events").is_dir() {
         eprintln!("note: mounted tracefs at {}", dir.display());
         return Ok(dir.to_path_buf());
     }
-    let err = std::io::Error::last_os_error();
+    let err = io::Error::last_os_error();
+    if result != 0 && matches!(err.raw_os_error(), Some(libc::EPERM | libc::EACCES)) {
+        let what = format!("cannot mount tracefs at {}", dir.display());
+        return Err(crate::permission_denied(&what));
+    }
     Err(Failure::new(
         exit::ATTACH,
         format!(

@@ -2,9 +2,12 @@
 //! (`env!("EBPF_OBJECT")`), which embeds it.
 //!
 //! The object is `<target dir>/<bpf target>/release/{{crate}}-ebpf`, where
-//! - the target dir is `CARGO_TARGET_DIR` when that is set in the environment (a relative one is
-//!   taken from the workspace root), else `EBPF_TARGET_DIR` (set to the workspace's `target` by
-//!   `.cargo/config.toml`, and to the directory it used by `cargo xtask build`);
+//! - the target dir is `CARGO_TARGET_DIR` when that is set in the environment, else
+//!   `EBPF_TARGET_DIR` (set to the workspace's `target` by `.cargo/config.toml`, and to the
+//!   directory it used by `cargo xtask build`). `cargo xtask build` passes absolute paths. A
+//!   relative `CARGO_TARGET_DIR` is taken from the workspace root here, while cargo takes it from
+//!   the directory it was started in (unknown to a build script): they agree when cargo runs in
+//!   the workspace root;
 //! - the BPF target is `bpfel-unknown-none`, or `bpfeb-unknown-none` for a big-endian host.
 
 use std::{env, path::PathBuf, process::ExitCode};
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
         env::var_os("EBPF_TARGET_DIR"),
     ) {
         (Some(dir), _) if !dir.is_empty() => workspace_root.join(dir),
+        // `relative = true` in .cargo/config.toml makes the default absolute.
         (_, Some(dir)) if !dir.is_empty() => workspace_root.join(dir),
         _ => workspace_root.join("target"),
     };

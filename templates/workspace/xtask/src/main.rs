@@ -29,7 +29,7 @@ const TOOLCHAIN: &str = "{{toolchain}}";
 
 /// The BPF cpu the eBPF crate is built for: `generic`, or `v3` so that an atomic add with an
 /// ordering other than Relaxed becomes the fully ordered `atomic_fetch_add` (kernel >= 5.12).
-/// bpf-linker accepts generic, probe, v1, v2 and v3.
+/// bpf-linker accepts generic, probe, v1, v2 and v3. Keep `BPF_CPU` in the loader's main.rs equal.
 const BPF_CPU: &str = "{{cpu}}";
 
 /// The loader's package; the eBPF crate is `{CRATE}-ebpf`.
@@ -202,6 +202,13 @@ fn parse_options(command: &str, args: &[String]) -> Result<Options, String> {
                     .filter(|value| value.parse::<u64>().is_ok_and(|n| n > 0))
                     .ok_or_else(|| format!("{arg} needs a positive count"))?;
                 options.rest.extend([arg.clone(), value.clone()]);
+            }
+            // `--calls=N` / `--runs=N`: passed on as they are; the loader checks N.
+            joined
+                if command == "bench"
+                    && (joined.starts_with("--calls=") || joined.starts_with("--runs=")) =>
+            {
+                options.rest.push(arg.clone());
             }
             "--" if command == "run" => {
                 options.rest = args.cloned().collect();

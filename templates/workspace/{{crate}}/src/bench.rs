@@ -67,8 +67,9 @@ pub fn run(ebpf: &mut Ebpf, options: &Options) -> Result<(), Failure> {
 
     let stats = RunTimeStats::enable()?;
     // Counter first at the start and last at the end: a `getppid` from another process between
-    // the two reads then counts in the counter's growth but not in the runs, never the reverse,
-    // so `lost` is never a false alarm.
+    // the two reads then counts in the counter's growth but not in the runs. Not airtight: the
+    // kernel adds to run_cnt after the program returns, so an event in flight at a read can
+    // make `lost` off by a few; only the bench's own calls are quiet at those moments.
     let total_before = map::total(ebpf)?;
     let runs_before = run_stats(ebpf, PROGRAM_NAME)?.count;
     let mut alone = Vec::new();

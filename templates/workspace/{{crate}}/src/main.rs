@@ -12,17 +12,22 @@ mod program;
 use std::{
     error::Error,
     io,
+    path::{Path, PathBuf},
     process::{Command, ExitCode},
     thread,
     time::{Duration, Instant},
 };
 
 use aya::{Ebpf, programs::ProgramError};
-use common::PROGRAM_NAME;
+use common::{BASELINE_NAME, PROGRAM_NAME};
+use tokio::{
+    signal::unix::{SignalKind, signal},
+    time::MissedTickBehavior,
+};
 
 /// Exit codes; `--help` lists them too.
 pub mod exit {
-    /// Success: accepted (`--check`), counted enough (`--selftest`), or stopped with Ctrl-C.
+    /// Success: accepted (`--check`), counted enough (`--selftest`), or stopped by a signal.
     pub const OK: u8 = 0;
     /// Any other error.
     pub const ERROR: u8 = 1;
@@ -30,7 +35,7 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The kernel's verifier rejected the program.
     pub const REJECTED: u8 = 3;
-    /// Not allowed: needs root, or CAP_BPF and CAP_PERFMON.
+    /// Not allowed: needs root (or CAP_BPF and CAP_PERFMON, plus tracefs access for tracepoints).
     pub const PERMISSION: u8 = 4;
     /// Cannot attach: symbol or tracepoint missing, or the kernel lacks the support.
     pub const ATTACH: u8 = 5;
@@ -45,14 +50,17 @@ Usage: {{crate}} [--attach <target>] [--check | --selftest <n>]
        {{crate}} --bench [--calls <n>] [--runs <r>] [--json]
 
 Without --check, --selftest or --bench: attach, print the total and the rate every
-second, and the final total on Ctrl-C.
+second, and the final total on Ctrl-C (SIGINT), SIGTERM or SIGHUP.
 
 Options:
   --attach <target>  where to attach, instead of the default chosen at generation
-                     (kprobe: a kernel symbol or `auto`; tracepoint: `category/name`)
-  --check            load only, so the kernel's verifier judges the program; report
-  --selftest <n>     attach, run /bin/true n times from two threads, and check that
-                     the counter grew by at least n (needs an execve target)
+                     (kprobe: a kernel symbol or `auto`; tracepoint: `category/name`);
+                     not with --check or --bench
+  --check            load only (count_calls and baseline), so the kernel's verifier
+                     judges both programs; attaches nothing
+  --selftest <n>     attach, run /bin/true (else `true` from PATH) n times from two
+                     threads, and check that the counter grew by at least n (needs an
+                     execve target)
   --bench            measure what the counter costs per event in the kernel: attach
                      count_calls and an empty program (`baseline`) to getppid (the
                      tracepoint syscalls/sys_enter_getppid, or the kprobe on getppid's
@@ -67,14 +75,16 @@ Options:
   --json             --bench: print one JSON line instead of the table
   -h, --help         print this help
 
-Needs root, or CAP_BPF and CAP_PERFMON: `sudo -E {{crate}} ...` (or `cargo xtask run -- ...`).
+Needs root: `sudo -E {{crate}} ...` (or `cargo xtask run -- ...`). CAP_BPF and
+CAP_PERFMON are enough to load and to attach a kprobe; a tracepoint also needs access
+to tracefs (/sys/kernel/tracing), which is usually root's only.
 
 Exit codes:
   0  success
   1  error
   2  usage error
   3  rejected by the kernel's verifier
-  4  permission denied (not root)
+  4  permission denied (not root, no access to tracefs, or BPF forbidden)
   5  cannot attach (symbol or tracepoint missing, no kprobe support)
   6  --selftest: the counter grew by less than n
 --bench reports lost updates but still exits 0: measuring them is its purpose.
@@ -95,7 +105,7 @@ impl Failure {
         }
     }
 
-    /// An error about `what`: a permission error when the kernel said EPERM, else `code`.
+    /// An error about `what`: a permission error when the kernel said EPERM or EACCES, else `code`.
     pub fn from_error(code: u8, what: &str, err: &(dyn Error + 'static)) -> Self {
         if is_permission_denied(err) {
             return permission_denied(what);
@@ -113,28 +123,41 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-/// The message for EPERM, with the command line to retry under sudo.
-fn permission_denied(what: &str) -> Failure {
+/// The message for EPERM or EACCES: the command line to retry under sudo, or, for root, what
+/// else forbids it.
+pub fn permission_denied(what: &str) -> Failure {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return Failure::new(
+            exit::PERMISSION,
+            format!(
+                "{what}: permission denied although running as root: kernel lockdown, \
+                 seccomp or a container may forbid BPF"
+            ),
+        );
+    }
     let command: Vec<String> = std::env::args().collect();
     Failure::new(
         exit::PERMISSION,
         format!(
             "{what}: permission denied.\n\
-             Loading and attaching eBPF programs needs root, or CAP_BPF and CAP_PERFMON; try:\n  \
+             Loading and attaching eBPF programs needs root, or CAP_BPF and CAP_PERFMON \
+             (a tracepoint also needs access to tracefs, usually root's only); try:\n  \
              sudo -E {}",
             command.join(" ")
         ),
     )
 }
 
-/// Whether any error in the chain is EPERM from the kernel.
+/// Whether any error in the chain is EPERM or EACCES from the kernel.
 fn is_permission_denied(err: &(dyn Error + 'static)) -> bool {
     let mut current = Some(err);
     while let Some(err) = current {
         // (No let chains here: they need Rust 1.88 and this crate supports 1.87.)
         if err
             .downcast_ref::<io::Error>()
-            .is_some_and(|io_error| io_error.raw_os_error() == Some(libc::EPERM))
+            .and_then(io::Error::raw_os_error)
+            .is_some_and(|errno| errno == libc::EPERM || errno == libc::EACCES)
         {
             return true;
         }
@@ -199,6 +222,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
             }
             _ => (arg.clone(), None),
         };
+        let is_switch = matches!(flag.as_str(), "--help" | "--check" | "--bench" | "--json");
+        if inline_value.is_some() && is_switch {
+            return Err(usage(format!("`{flag}` takes no value: `{arg}`")));
+        }
         let mut value = |name: &str| {
             inline_value
                 .clone()
@@ -242,11 +269,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, Failure> {
                 "--bench attaches to getppid itself; it takes no --attach".to_owned(),
             ));
         }
+        Mode::Check if parsed.attach.is_some() => {
+            return Err(usage(
+                "--check only loads the programs; it takes no --attach".to_owned(),
+            ));
+        }
         Mode::Bench => {}
         _ if parsed.bench_options_given => {
             return Err(usage("--calls, --runs and --json need --bench".to_owned()));
         }
         _ => {}
+    }
+    // A bad target is a usage error before anything is loaded.
+    match (&parsed.mode, parsed.attach.as_deref()) {
+        (Mode::Help, _) | (_, None) => {}
+        (_, Some(target)) => program::check_target(target)?,
     }
     Ok(parsed)
 }
@@ -298,6 +335,9 @@ pub fn program_mut<'a>(
     })
 }
 
+/// The BPF cpu the eBPF object was built for: keep equal to `BPF_CPU` in xtask/src/main.rs.
+const BPF_CPU: &str = "{{cpu}}";
+
 /// Turns a failed `load()` of the program `name` into the verifier's verdict, or a permission error.
 pub fn load_failure(err: ProgramError, name: &str) -> Failure {
     match err {
@@ -309,28 +349,54 @@ pub fn load_failure(err: ProgramError, name: &str) -> Failure {
             if log.trim().is_empty() && io_error.raw_os_error() == Some(libc::EPERM) {
                 return permission_denied("cannot load the program");
             }
-            Failure::new(
-                exit::REJECTED,
-                format!(
-                    "the kernel's verifier rejected `{name}` ({io_error}). Verifier log:\n{}",
-                    log.trim_end()
-                ),
-            )
+            let mut message = format!(
+                "the kernel's verifier rejected `{name}` ({io_error}). Verifier log:\n{}",
+                log.trim_end()
+            );
+            if BPF_CPU == "v3" {
+                message.push_str(
+                    "\nnote: orderings other than relaxed compile to atomic_fetch_add (BPF cpu v3), \
+                     which needs kernel >= 5.12 (arm64 JIT >= 5.18); regenerate with --ordering relaxed",
+                );
+            }
+            Failure::new(exit::REJECTED, message)
         }
         err => Failure::from_error(exit::ERROR, "cannot load the program", &err),
     }
 }
 
-/// Attaches, runs `/bin/true` `runs` times from two threads, and checks the counter grew by at least `runs`.
+/// `/bin/true` if it exists, else `true` from PATH: a small binary to execve.
+fn true_binary() -> Result<PathBuf, Failure> {
+    let bin_true = Path::new("/bin/true");
+    if bin_true.is_file() {
+        return Ok(bin_true.to_path_buf());
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("true"))
+        .find(|path| path.is_absolute() && path.is_file())
+        .ok_or_else(|| {
+            Failure::new(
+                exit::ERROR,
+                "--selftest needs a `true` binary: neither /bin/true nor `true` on PATH",
+            )
+        })
+}
+
+/// Attaches, runs `true` `runs` times from two threads, and checks the counter grew by at least `runs`.
 fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> Result<(), Failure> {
+    let binary = true_binary()?;
+    let shown = binary.display().to_string();
     let before = map::total(ebpf)?;
     let started = Instant::now();
     let workers: Vec<_> = [runs.div_ceil(2), runs / 2]
         .into_iter()
         .map(|share| {
+            let binary = binary.clone();
             thread::spawn(move || -> io::Result<()> {
                 for _ in 0..share {
-                    Command::new("/bin/true").status()?;
+                    Command::new(&binary).status()?;
                 }
                 Ok(())
             })
@@ -340,13 +406,13 @@ fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> Result<(), Failure> {
         worker
             .join()
             .map_err(|_| Failure::new(exit::ERROR, "a selftest thread panicked"))?
-            .map_err(|err| Failure::new(exit::ERROR, format!("cannot run /bin/true: {err}")))?;
+            .map_err(|err| Failure::new(exit::ERROR, format!("cannot run {shown}: {err}")))?;
     }
     let elapsed = started.elapsed();
     let after = map::total(ebpf)?;
     let observed = after.wrapping_sub(before);
     println!("selftest: {attached}");
-    println!("expected: >= {runs} (ran /bin/true {runs} times from 2 threads in {elapsed:.2?})");
+    println!("expected: >= {runs} (ran {shown} {runs} times from 2 threads in {elapsed:.2?})");
     println!("observed: {observed}");
     if observed >= runs {
         println!("ok: the counter grew by at least {runs}");
@@ -361,20 +427,26 @@ fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> Result<(), Failure> {
     }
 }
 
-/// Prints the total and the rate every second until Ctrl-C, then the final total.
+/// Prints the total and the rate every second until SIGINT (Ctrl-C), SIGTERM or SIGHUP, then
+/// the final total.
 async fn watch(ebpf: &Ebpf, attached: &str) -> Result<(), Failure> {
+    let listen = |kind: SignalKind| {
+        signal(kind)
+            .map_err(|err| Failure::new(exit::ERROR, format!("cannot wait for signals: {err}")))
+    };
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    let mut hangup = listen(SignalKind::hangup())?;
     println!("counting calls: {attached}; Ctrl-C to stop");
     let mut interval = tokio::time::interval(Duration::from_secs(1));
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    // After a stall, tick once and go on, rather than printing the missed ticks at once.
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut previous: Option<(u64, Instant)> = None;
     loop {
         tokio::select! {
-            result = &mut ctrl_c => {
-                result.map_err(|err| Failure::new(exit::ERROR, format!("cannot wait for Ctrl-C: {err}")))?;
-                println!("final total: {}", map::total(ebpf)?);
-                return Ok(());
-            }
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
             _ = interval.tick() => {
                 let total = map::total(ebpf)?;
                 let now = Instant::now();
@@ -389,6 +461,8 @@ async fn watch(ebpf: &Ebpf, attached: &str) -> Result<(), Failure> {
             }
         }
     }
+    println!("final total: {}", map::total(ebpf)?);
+    Ok(())
 }
 
 async fn run() -> Result<(), Failure> {
@@ -403,6 +477,9 @@ async fn run() -> Result<(), Failure> {
     match args.mode {
         Mode::Check => {
             println!("{PROGRAM_NAME}: accepted by the kernel's verifier");
+            // `--bench` loads it too: let the check find a rejection first.
+            program::load(&mut ebpf, BASELINE_NAME)?;
+            println!("{BASELINE_NAME}: accepted by the kernel's verifier");
             return Ok(());
         }
         Mode::Bench => return bench::run(&mut ebpf, &args.bench),
@@ -441,8 +518,10 @@ mod tests {
         assert_eq!(parse(&["--check"]).unwrap().mode, Mode::Check);
         assert_eq!(parse(&["--selftest", "5"]).unwrap().mode, Mode::Selftest(5));
         assert_eq!(parse(&["--selftest=7"]).unwrap().mode, Mode::Selftest(7));
-        let args = parse(&["--attach", "x/y", "--check"]).unwrap();
-        assert_eq!(args.attach.as_deref(), Some("x/y"));
+        let args = parse(&["--attach", program::DEFAULT_ATTACH]).unwrap();
+        assert_eq!(args.attach.as_deref(), Some(program::DEFAULT_ATTACH));
+        let args = parse(&["--attach", "bad!", "--help"]).unwrap();
+        assert_eq!(args.mode, Mode::Help);
         assert_eq!(parse(&["--check", "--help"]).unwrap().mode, Mode::Help);
         let args = parse(&["--bench", "--calls", "10", "--runs=3", "--json"]).unwrap();
         assert_eq!(args.mode, Mode::Bench);
@@ -460,6 +539,12 @@ mod tests {
             &["--bench", "--check"],
             &["--bench", "--calls", "0"],
             &["--bench", "--attach", "x/y"],
+            &["--check", "--attach", program::DEFAULT_ATTACH],
+            &["--attach", "bad!"],
+            &["--attach", ""],
+            &["--check=no"],
+            &["--bench", "--json=yes"],
+            &["--help=1"],
             &["--runs", "3"],
             &["--json"],
         ] {
