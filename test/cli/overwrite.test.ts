@@ -152,29 +152,22 @@ describe('Ctrl-C while writing', () => {
       ([p, e]) => e.type === 'file' && !p.startsWith(STAGING) && !p.startsWith(BACKUP) && !(p in before),
     ).length;
 
-  it('into a missing directory: exit 130 and the directory does not exist afterwards', async () => {
-    const root = makeTmp('sigint-missing');
-    const target = path.join(root, 'probe');
-    const { child, done } = startCli(['probe', '--yes', '--no-git'], { cwd: root, env: DELAY });
-    await waitUntil(() => fs.existsSync(target) && movedFiles(target, {}) >= 3, 'three files moved into place');
-    child.kill('SIGINT');
-    const result = await done;
-    expect(result.code, show(result)).toBe(130);
-    expect(result.stdout + result.stderr).toContain('Cancelled while writing');
-    expect(fs.existsSync(target)).toBe(false);
-    expect(fs.readdirSync(root)).toEqual([]);
-  });
-
-  it('SIGTERM (a CI timeout, a closed terminal) is handled like Ctrl-C', async () => {
-    const root = makeTmp('sigterm-missing');
-    const target = path.join(root, 'probe');
-    const { child, done } = startCli(['probe', '--yes', '--no-git'], { cwd: root, env: DELAY });
-    await waitUntil(() => fs.existsSync(target) && movedFiles(target, {}) >= 3, 'three files moved into place');
-    child.kill('SIGTERM');
-    const result = await done;
-    expect(result.code, show(result)).toBe(130);
-    expect(fs.readdirSync(root)).toEqual([]);
-  });
+  // SIGTERM and SIGHUP (a CI timeout, a closed terminal) get the same clean-up as Ctrl-C.
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s into a missing directory: exit 130 and the directory does not exist afterwards',
+    async (signal) => {
+      const root = makeTmp(`${signal}-missing`);
+      const target = path.join(root, 'probe');
+      const { child, done } = startCli(['probe', '--yes', '--no-git'], { cwd: root, env: DELAY });
+      await waitUntil(() => fs.existsSync(target) && movedFiles(target, {}) >= 3, 'three files moved into place');
+      child.kill(signal);
+      const result = await done;
+      expect(result.code, show(result)).toBe(130);
+      expect(result.stdout + result.stderr).toContain('Cancelled while writing');
+      expect(fs.existsSync(target)).toBe(false);
+      expect(fs.readdirSync(root)).toEqual([]);
+    },
+  );
 
   it('into an existing empty directory: exit 130 and it is empty again', async () => {
     const root = makeTmp('sigint-empty');
