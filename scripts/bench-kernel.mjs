@@ -44,6 +44,7 @@ const RUNS_PER_ROUND = Math.ceil(option('--runs', 9) / ROUNDS);
 
 if (process.getuid?.() !== 0) fail('needs root: loading BPF programs and turning on BPF statistics (sudo -E npm run bench:kernel)');
 if (!existsSync('/proc/sys/kernel/bpf_stats_enabled')) fail('this kernel has no BPF run-time statistics (/proc/sys/kernel/bpf_stats_enabled)');
+if (!existsSync('/sys/kernel/tracing/events')) fail('tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing');
 for (const [cmd, args, why] of [
   [path.join(TOOLCHAIN, 'cargo'), ['--version'], 'Debian rust-web toolchain'],
   ['bpf-linker', ['--version'], 'bpf-linker'],
@@ -75,8 +76,9 @@ for (const v of variants) {
     '--ordering', v.ordering, '--program', 'tracepoint', '--toolchain', TOOLCHAIN, '--yes', '--no-git', '--no-verify'], work);
   v.dir = path.join(work, v.name);
   if (v.plain) writePlainCounter(v);
-  run(`cargo xtask build (${v.name})`, 'cargo', ['xtask', 'build'], v.dir);
-  v.instruction = counterInstruction(path.join(targetDir, BPF_TARGET, 'release', `${v.name}-ebpf`));
+  // Plain cargo: the loader's build script builds the eBPF object (into <target dir>/ebpf) and embeds it.
+  run(`cargo build --release (${v.name})`, 'cargo', ['build', '--release', '--locked'], v.dir);
+  v.instruction = counterInstruction(path.join(targetDir, 'ebpf', BPF_TARGET, 'release', `${v.name}-ebpf`));
 }
 // Measured once all are built, so no compilation runs during a measurement; in interleaved rounds (see the top).
 const benchArgs = ['--json', '--calls', String(CALLS), '--runs', String(RUNS_PER_ROUND)];

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Prints the two line budgets of the default generated workspace (issue 11):
+// Prints the line budgets of the default generated workspace (issue 11):
 //   read:  what a user reads to understand the probe: the eBPF crate, the common crate, the
 //          loader's build script and its sources except the bench;
-//   total: every Rust file, xtask and bench included.
+//   total: every Rust file, xtask and bench included (and without the VM command, xtask/src/vm.rs).
 // Lines are counted as `wc -l` does, comments and blank lines included.
 // Usage: npm run build && node scripts/line-counts.mjs [-- extra generator flags]
 import { execFileSync } from 'node:child_process';
@@ -42,8 +42,10 @@ try {
     if (isRead(f)) read += n;
     console.log(`${String(n).padStart(5)}  ${isRead(f) ? 'read ' : '     '}  ${f}`);
   }
-  console.log(`\nread (eBPF crate, common crate, loader build.rs and sources except the bench): ${read}`);
-  console.log(`total (all Rust, xtask and bench included): ${total}`);
+  const vm = files.includes('xtask/src/vm.rs') ? lines('xtask/src/vm.rs') : 0;
+  console.log(`\nread (eBPF crate, common crate, loader build.rs and sources except the bench): ${read} (budget: under 450)`);
+  console.log(`total (all Rust, xtask and bench included): ${total} (budget: under 1,600)`);
+  console.log(`total without xtask/src/vm.rs: ${total - vm} (budget: under 1,300)`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -75,16 +75,41 @@ function outputPath(templatePath: string, vars: Record<string, string>): string 
     .join('/');
 }
 
+/** Orders by `key`, code point by code point (cargo compares names as bytes; crate names are ASCII). */
+const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => {
+  const [x, y] = [key(a), key(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
+ * templates/workspace/Cargo.lock (written by scripts/update-lockfile.mjs) with the crate name substituted:
+ * cargo writes its `[[package]]` entries, and each package's `dependencies`, sorted by name, and
+ * `--locked` refuses a lock whose text it would write differently. So entries are re-sorted by name. The
+ * sort is stable, so entries with one name (several versions of a crate) keep cargo's own order; our
+ * three crate names never equal a dependency's (the name rules forbid it).
+ */
+export function sortCargoLock(lock: string): string {
+  const SEPARATOR = '\n[[package]]\n';
+  const [head, ...packages] = lock.split(SEPARATOR);
+  const packageName = (block: string) => /^name = "([^"]*)"$/m.exec(block)?.[1] ?? '';
+  const dependencyName = (line: string) => line.replace(/^ "/, '').split(/[ "]/)[0];
+  const sortDependencies = (block: string) =>
+    block.replace(/^dependencies = \[\n((?: "[^"\n]*",\n)*)\]$/m, (_, items: string) => {
+      const lines = items.split('\n').filter(Boolean).sort(byKey(dependencyName));
+      return `dependencies = [\n${lines.map((line) => `${line}\n`).join('')}]`;
+    });
+  return [head, ...packages.map(sortDependencies).sort(byKey(packageName))].join(SEPARATOR);
+}
+
 export function planWorkspace(options: Options, version: string, templates: readonly TemplateFile[]): PlannedFile[] {
   const vars = templateVariables(options, version);
   const byPath = new Map(templates.map((t) => [t.path, t]));
   const files: PlannedFile[] = [];
   for (const t of templates) {
     if (!t.path.startsWith('workspace/')) continue;
-    files.push({
-      path: outputPath(t.path.slice('workspace/'.length), vars),
-      contents: substitute(t.contents, vars, t.path),
-    });
+    const path = outputPath(t.path.slice('workspace/'.length), vars);
+    const contents = substitute(t.contents, vars, t.path);
+    files.push({ path, contents: path === 'Cargo.lock' ? sortCargoLock(contents) : contents });
   }
   for (const { from, to } of partialsFor(options)) {
     const t = byPath.get(from);

@@ -1,7 +1,7 @@
 // What the real-build tests need, and why a test skips when it is missing. Installed in CI by
 // .ci/install-ebpf-toolchain.sh (Debian's rust-web Rust with its library source, llvm-22, bpf-linker).
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,3 +65,29 @@ export function sh(cmd: string, args: string[], cwd: string, env: NodeJS.Process
 }
 
 export const show = (r: SpawnSyncReturns<string>) => `exit ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** The eBPF object the loader's build script builds (into `<target dir>/ebpf`) for the crate `name`. */
+export const ebpfObject = (name: string) => path.join(SHARED_TARGET, 'ebpf', 'bpfel-unknown-none', 'release', `${name}-ebpf`);
+
+const TRACEFS = '/sys/kernel/tracing';
+const tracefsMounted = () => {
+  try {
+    return readdirSync(TRACEFS).length > 0;
+  } catch {
+    return false;
+  }
+};
+let mountedByUs = false;
+/**
+ * Tracepoints need tracefs. The generated loader never mounts it (it changes no system state); on a machine
+ * where it is not mounted, the tests mount it as root, and unmount it again when this test file ends.
+ * Returns whether it was mounted before.
+ */
+export function ensureTracefs(): boolean {
+  if (tracefsMounted() || !isRoot) return true;
+  const r = spawnSync('mount', ['-t', 'tracefs', 'tracefs', TRACEFS], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot mount tracefs at ${TRACEFS}: ${r.stderr}`);
+  if (!mountedByUs) process.on('exit', () => spawnSync('umount', [TRACEFS]));
+  mountedByUs = true;
+  return false;
+}

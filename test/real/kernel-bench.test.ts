@@ -1,39 +1,25 @@
-// `cargo xtask bench` in a generated workspace (issue 8): the loader's --bench measures the counter's cost
-// per event with the kernel's BPF statistics and counts lost updates. One tracepoint workspace is measured
-// briefly (the figures themselves come from `npm run bench:kernel`); a kprobe workspace must say clearly that
-// this kernel cannot attach it.
+// `cargo xtask bench` in a generated workspace (issue 8): the loader's --bench measures the counter's cost per event
+// with the kernel's BPF statistics and counts lost updates. One tracepoint workspace is measured briefly (the
+// figures themselves come from `npm run bench:kernel`); a kprobe workspace must say clearly that this kernel
+// cannot attach it. The workspaces come from the shared cache (workspace-cache.ts).
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEBIAN_TOOLCHAIN, SHARED_TARGET, cli, isRoot, missingToolchain, sh, show, tempDir } from './env.js';
+import { ensureTracefs, isRoot, missingToolchain, sh, show } from './env.js';
+import { CARGO_ENV, workspace } from './workspace-cache.js';
 
-const STATS = '/proc/sys/kernel/bpf_stats_enabled';
 const skipReason = missingToolchain()
-  ?? (isRoot ? undefined : 'not root: loading BPF programs and turning on BPF statistics need root')
-  ?? (existsSync(STATS) ? undefined : `no BPF run-time statistics in this kernel (${STATS} is missing)`);
+  ?? (isRoot ? undefined : 'not root: loading BPF programs and turning on BPF statistics need root');
 if (skipReason) console.warn(`kernel bench tests skipped: ${skipReason}`);
 
-const ENV = { CARGO_TARGET_DIR: SHARED_TARGET, CARGO_TERM_COLOR: 'never' };
 const CALLS = 20_000;
 const RUNS = 3;
-
-function workspace(name: string, program: 'tracepoint' | 'kprobe'): string {
-  const cwd = tempDir(`bench-${program}`);
-  const gen = cli([name, '--map', 'array', '--ordering', 'relaxed', '--program', program, '--toolchain', DEBIAN_TOOLCHAIN,
-    '--yes', '--no-git', '--no-verify'], cwd);
-  expect(gen.status, show(gen)).toBe(0);
-  const dir = path.join(cwd, name);
-  const build = sh('cargo', ['xtask', 'build'], dir, ENV);
-  expect(build.status, show(build)).toBe(0);
-  return dir;
-}
-
 const spread = expect.objectContaining({ median: expect.any(Number), min: expect.any(Number), max: expect.any(Number) });
 
 describe.skipIf(Boolean(skipReason))('cargo xtask bench', () => {
   it('measures a tracepoint workspace and prints one JSON line with every figure', () => {
-    const dir = workspace('kbench-tracepoint', 'tracepoint');
-    const r = sh('cargo', ['xtask', 'bench', '--calls', String(CALLS), '--runs', String(RUNS), '--json'], dir, ENV);
+    ensureTracefs();
+    const ws = workspace({ map: 'array', ordering: 'relaxed', program: 'tracepoint' });
+    const r = sh('cargo', ['xtask', 'bench', '--calls', String(CALLS), '--runs', String(RUNS), '--json'], ws.dir, CARGO_ENV);
     expect(r.status, show(r)).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines, show(r)).toHaveLength(1);
@@ -65,12 +51,20 @@ describe.skipIf(Boolean(skipReason))('cargo xtask bench', () => {
   it.skipIf(existsSync('/sys/bus/event_source/devices/kprobe/type'))(
     'says clearly that this kernel cannot attach a kprobe (exit 5, no panic)',
     () => {
-      const dir = workspace('kbench-kprobe', 'kprobe');
-      const r = sh('cargo', ['xtask', 'bench', '--calls', '10', '--runs', '1', '--json'], dir, ENV);
+      const ws = workspace({ map: 'array', ordering: 'relaxed', program: 'kprobe' });
+      const r = sh('cargo', ['xtask', 'bench', '--calls', '10', '--runs', '1', '--json'], ws.dir, CARGO_ENV);
       expect(r.status, show(r)).toBe(5);
-      expect(r.stderr).toMatch(/cannot attach to \S*getppid: this kernel has no kprobe support/);
+      expect(r.stderr).toMatch(/^error: cannot attach: this kernel has no kprobe support/m);
       expect(r.stderr + r.stdout).not.toMatch(/panicked/);
       expect(r.stdout).toBe('');
     },
   );
+
+  it('rejects bench options without --bench, and a zero count (usage, exit 2)', () => {
+    const ws = workspace({ map: 'array', ordering: 'relaxed', program: 'tracepoint' });
+    for (const args of [['run', '--', '--calls', '5'], ['bench', '--runs', '0'], ['run', '--', '--check', '--bench']]) {
+      const r = sh('cargo', ['xtask', ...args], ws.dir, CARGO_ENV);
+      expect(r.status, `cargo xtask ${args.join(' ')}\n${show(r)}`).toBe(2);
+    }
+  });
 });

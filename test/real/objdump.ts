@@ -1,5 +1,6 @@
 // Reads the counter's add out of a disassembled eBPF object (llvm-objdump's BPF syntax).
-import type { AddInstruction } from '../../src/facts.js';
+/** The forms the counter's add can take in the disassembly. */
+export type AddInstruction = 'locked-add' | 'atomic-fetch-add' | 'plain-add';
 
 const LOCKED_ADD = /lock \*\(u64 \*\)\(r\d+ \+ 0x0\) \+= r\d+/;
 const FETCH_ADD = /r\d+ = atomic_fetch_add\(\(u64 \*\)\(r\d+ \+ 0x0\), r\d+\)/;

@@ -1,24 +1,26 @@
-//! The {{crate}} eBPF program: a {{ebpf_map_type}} map holds one counter, and every call of the
-//! attach target adds 1 to it atomically (see `counter.rs`).
+//! The {{crate}} eBPF program: each event it is attached to adds 1, atomically (`counter.rs`), to
+//! one counter in a map (`{{ebpf_map_type}}`).
 #![no_std]
 #![no_main]
-// `core::intrinsics::atomic_xadd` is the only atomic add the BPF target has: `AtomicU64::fetch_add`
-// does not exist there (no compare-and-swap), see counter.rs.
-#![feature(core_intrinsics)]
+// The atomic add is an intrinsic (see counter.rs): nightly, and only in the BPF build.
+#![cfg_attr(target_arch = "bpf", feature(core_intrinsics))]
 #![allow(internal_features)]
 
 mod counter;
 mod map;
 mod program;
 
-#[cfg(not(test))]
+// On the host (rust-analyzer, `cargo check --workspace`), std supplies a panic runtime.
+#[cfg(not(target_arch = "bpf"))]
+extern crate std;
+
+#[cfg(target_arch = "bpf")]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    // A BPF program cannot unwind or abort; the verifier rejects any path that would get here.
-    loop {}
+    loop {} // Unreachable: the verifier rejects any path to here.
 }
 
-/// A GPL-compatible licence, so the kernel allows every helper this program uses.
+/// A GPL-compatible licence, so that the kernel allows every helper this program uses.
 #[unsafe(link_section = "license")]
 #[unsafe(no_mangle)]
 static LICENSE: [u8; 13] = *b"Dual MIT/GPL\0";

@@ -1,5 +1,5 @@
-//! The {{crate}} eBPF program: a {{ebpf_map_type}} map holds one counter, and every call of the
-//! attach target adds 1 to this CPU's slot with a plain add (see `counter.rs`).
+//! The {{crate}} eBPF program: each event it is attached to adds 1, with a plain add (`counter.rs`),
+//! to this CPU's slot of one counter in a per-CPU map (`{{ebpf_map_type}}`).
 #![no_std]
 #![no_main]
 
@@ -7,14 +7,17 @@ mod counter;
 mod map;
 mod program;
 
-#[cfg(not(test))]
+// On the host (rust-analyzer, `cargo check --workspace`), std supplies a panic runtime.
+#[cfg(not(target_arch = "bpf"))]
+extern crate std;
+
+#[cfg(target_arch = "bpf")]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    // A BPF program cannot unwind or abort; the verifier rejects any path that would get here.
-    loop {}
+    loop {} // Unreachable: the verifier rejects any path to here.
 }
 
-/// A GPL-compatible licence, so the kernel allows every helper this program uses.
+/// A GPL-compatible licence, so that the kernel allows every helper this program uses.
 #[unsafe(link_section = "license")]
 #[unsafe(no_mangle)]
 static LICENSE: [u8; 13] = *b"Dual MIT/GPL\0";

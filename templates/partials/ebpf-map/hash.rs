@@ -1,41 +1,35 @@
-//! The map that holds the counter: a `{{ebpf_map_type}}<u32, u64>` with room for {{max_entries}}
-//! entries (hash: kernel >= 3.19; LRU hash: kernel >= 4.10). The counter lives under one key.
+//! The map that holds the counter: a `{{ebpf_map_type}}<u32, u64>` with room for {{max_entries}} entries
+//! (hash: kernel >= 3.19; LRU hash: kernel >= 4.10). The counter lives under one key.
 
 use aya_ebpf::{bindings::BPF_NOEXIST, macros::map, maps::{{ebpf_map_type}}};
 use common::{KEY, Key, MAX_ENTRIES, Value};
 
 use crate::counter;
 
-/// `-EEXIST`, what an insert with `BPF_NOEXIST` returns when the key is already there.
+/// `-EEXIST`: what an insert with `BPF_NOEXIST` returns when the key is already there.
 const EEXIST: i32 = 17;
 
-/// The counter. `static`, not `static mut`: every map method takes `&self`.
-///
-/// The identifier is the map's name in the object: keep it equal to `MAP_NAME` in
-/// `{{crate}}-common`.
-// Flags 0: the map stays preallocated (no BPF_F_NO_PREALLOC), which tracing programs need.
+/// The counter (`static`: map methods take `&self`). Its name is `MAP_NAME`'s: keep them equal.
+/// Flags 0: preallocated, as tracing programs need.
 #[map]
 static COUNTER: {{ebpf_map_type}}<Key, Value> = {{ebpf_map_type}}::with_max_entries(MAX_ENTRIES, 0);
 
 /// Adds 1 to the counter, creating it on the first call.
 #[inline(always)]
 pub fn count() {
-    if let Some(counter) = COUNTER.get_ptr_mut(KEY) {
-        counter::increment(counter);
-        return;
-    }
-    // The key is missing (first call, or an LRU map evicted it). Two CPUs can both get here: the
-    // insert uses BPF_NOEXIST, so only one of them creates the entry (with 1); the other gets
-    // -EEXIST and adds to the entry the winner created, so neither call is lost.
-    let one: Value = 1;
-    match COUNTER.insert(KEY, one, BPF_NOEXIST as u64) {
-        Ok(()) => {}
-        Err(err) if err == -EEXIST => {
-            if let Some(counter) = COUNTER.get_ptr_mut(KEY) {
-                counter::increment(counter);
-            }
-        }
-        // Out of memory (the map cannot be full with one key): this call is not counted.
-        Err(_) => {}
+    // The key is missing on the first call (or after an LRU eviction), and two CPUs can both miss:
+    // the insert uses BPF_NOEXIST, so only one creates the entry (with 1); the other gets -EEXIST
+    // and adds to the entry the winner created, so neither call is lost.
+    let added = match COUNTER.get_ptr_mut(KEY) {
+        Some(counter) => Some(counter),
+        None => match COUNTER.insert(KEY, 1, BPF_NOEXIST.into()) {
+            Err(err) if err == -EEXIST => COUNTER.get_ptr_mut(KEY),
+            // Inserted with 1; or out of memory, and this call is not counted.
+            _ => None,
+        },
+    };
+    if let Some(counter) = added {
+        // SAFETY: a successful lookup returns a valid, aligned pointer to the value.
+        unsafe { counter::increment(counter) };
     }
 }
