@@ -2,16 +2,18 @@
 // The file is flat `key = "string"` TOML; this reads exactly that subset (comments, basic and
 // literal strings) and rejects anything else with the line number, rather than guess.
 import { usageError } from './errors.js';
-import { VALUE_OPTIONS, type OptionKey, type Options } from './options.js';
+import { OPTIONS, type OptionKey, type Options } from './options.js';
+import { shown } from './validate.js';
 
 export const CONFIG_FILE = 'aya-atomic.toml';
 const VERSION_KEY = 'create-aya-atomic';
-const RECORDED_KEYS = VALUE_OPTIONS.map((o) => o.key);
+const RECORDED_KEYS: OptionKey[] = OPTIONS.map((o) => o.key);
 
 export function serializeConfig(options: Options, version: string): string {
   const lines = [
-    '# Options this workspace was generated with. Replay them with:',
-    '#   npm create aya-atomic@latest <dir> -- --config aya-atomic.toml',
+    '# The options and the create-aya-atomic version this workspace was generated with.',
+    '# Bring the workspace to a newer version, keeping your edits: npm create aya-atomic@latest -- --update',
+    '# Replay these choices into a new directory: npm create aya-atomic@latest <dir> -- --config aya-atomic.toml',
     `${VERSION_KEY} = ${tomlString(version)}`,
     ...RECORDED_KEYS.map((key) => `${key} = ${tomlString(options[key])}`),
   ];
@@ -37,15 +39,15 @@ export function parseConfig(text: string, file: string): RecordedConfig {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw fail(n, `not a "key = value" line: ${JSON.stringify(raw)}`);
+    if (!m) throw fail(n, `not a "key = value" line: ${shown(raw)}`);
     const [, key, rest] = m;
     const parsed = parseTomlString(rest);
-    if (!parsed) throw fail(n, `the value of ${key} is not a quoted string: ${JSON.stringify(rest)}`);
+    if (parsed === undefined) throw fail(n, `the value of ${key} is not a quoted string: ${shown(rest)}`);
     if (seen.has(key)) throw fail(n, `${key} is set twice`);
     seen.add(key);
     if (key === VERSION_KEY) result.version = parsed;
     else if ((RECORDED_KEYS as string[]).includes(key)) result.values[key as OptionKey] = parsed;
-    else throw fail(n, `unknown key ${JSON.stringify(key)}`);
+    else throw fail(n, `unknown key ${shown(key)}`);
   });
   return result;
 }
