@@ -154,8 +154,9 @@ function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined
       continue; // a recorded name is never replayed: the name follows the new directory
     }
     if (flags[o.key] !== undefined) raw[o.key] = { value: flags[o.key]!, source: 'flag' };
-    else if (o.key === 'program' && programFrom !== undefined) raw.program = { value: programFrom, source: 'config' };
-    else if (o.key === 'attach') {
+    else if (o.key === 'program') {
+      if (programFrom !== undefined) raw.program = { value: programFrom, source: 'config' };
+    } else if (o.key === 'attach') {
       // The recorded target belongs to the recorded program: a --program that changes it takes its default.
       const sameProgram = flags.program === undefined || flags.program.trim().toLowerCase() === recordedValues.program?.trim().toLowerCase();
       if (recordedValues.attach !== undefined && sameProgram) raw.attach = { value: recordedValues.attach, source: 'config' };
