@@ -9,6 +9,7 @@ import { loadTemplates } from './templates.js';
 import { c, type Ui } from './ui.js';
 import type { VerifyOutcome } from './verify.js';
 import { shown } from './validate.js';
+import { findConflicts, writeFiles } from './write.js';
 
 export interface Report {
   schemaVersion: number;
@@ -25,8 +26,6 @@ export interface Report {
   error?: { kind: string; message: string };
   [key: string]: unknown;
 }
-
-export const JSON_SCHEMA_VERSION = 2;
 
 /** Quotes a path for a POSIX shell when it needs it. */
 export function shellQuote(p: string): string {
@@ -48,7 +47,6 @@ export async function execute(plan: GeneratePlan, io: ExecuteIo): Promise<ExitCo
   report.directory = plan.dir;
   report.options = options;
   const files = planWorkspace(options, io.version, loadTemplates(templatesNeeded(options)));
-  const { findConflicts, writeFiles } = await import('./write.js'); // lazy: --help never loads fs-extra
   const conflicts = plan.target.kind === 'non-empty' ? findConflicts(plan.dir, files) : [];
   const actions = files.map((f) => ({ path: f.path, action: conflicts.some((cf) => f.path === cf || f.path.startsWith(`${cf}/`)) ? 'replace' : 'create' }));
   describe(ui, plan, conflicts);

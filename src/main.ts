@@ -1,6 +1,6 @@
 // main(): resolve the plan, carry it out, and end with one exit code (and, with --json, one JSON object).
 import { CliError, EXIT, osErrorCause, type ExitCode } from './errors.js';
-import { JSON_SCHEMA_VERSION, execute, type Report } from './execute.js';
+import { execute, type Report } from './execute.js';
 import { fileHost } from './host.js';
 import { outputMode, resolve, type Host, type Prompter } from './resolve.js';
 import { colorEnabled, configureColor, createUi, type Ui } from './ui.js';
@@ -18,6 +18,9 @@ export interface Io {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Bumped when a field of the --json report changes meaning. */
+export const JSON_SCHEMA_VERSION = 2;
 
 export async function main(io: Io): Promise<ExitCode> {
   const mode = outputMode(io.argv);
@@ -49,9 +52,10 @@ export async function main(io: Io): Promise<ExitCode> {
       case 'version':
         ui.say(plan.text);
         return finish(EXIT.ok);
-      case 'generate':
+      case 'generate': {
         listen();
         return finish(await execute(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }));
+      }
       case 'update': {
         listen();
         const { update } = await import('./update.js');
@@ -94,7 +98,8 @@ function failure(error: unknown, ui: Ui, report: Report, env: NodeJS.ProcessEnv)
 
 /** The terminal prompter, loaded only when a question is asked: --help, --yes, --json and CI never pay for it. */
 function lazyPrompter(color: boolean): Prompter {
-  const load = async () => (await import('./prompts.js')).terminalPrompter(color);
+  let prompter: Promise<Prompter> | undefined;
+  const load = () => (prompter ??= import('./prompts.js').then((m) => m.terminalPrompter(color)));
   return {
     text: async (q) => (await load()).text(q),
     select: async (q) => (await load()).select(q),

@@ -1,6 +1,4 @@
 // The terminal's Prompter, on the prompts library. Loaded only when a question is asked.
-import kleur from 'kleur';
-import prompts from 'prompts';
 import { cancelled } from './errors.js';
 import type { Prompter } from './resolve.js';
 import { fit } from './ui.js';
@@ -8,10 +6,11 @@ import { fit } from './ui.js';
 /** A prompt's extra text (a hint, a validation message) on one terminal line: wrapped text leaves stale lines behind. */
 const oneLine = (text: string) => fit(text.split('\n')[0], (process.stdout.columns || 80) - 4);
 
-export function terminalPrompter(color: boolean): Prompter {
+export async function terminalPrompter(color: boolean): Promise<Prompter> {
+  const { prompts, kleur } = await import('./vendor/prompts.js');
   // prompts colours through kleur, which reads neither NO_COLOR nor --no-color.
   kleur.enabled = color;
-  const ask = async <T>(question: Omit<prompts.PromptObject, 'name'>): Promise<T> => {
+  const ask = async <T>(question: Omit<import('prompts').PromptObject, 'name'>): Promise<T> => {
     const answer = await prompts({ ...question, name: 'value' }, {
       onCancel: () => {
         throw cancelled();

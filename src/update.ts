@@ -15,7 +15,8 @@ import { planWorkspace, templatesNeeded, type PlannedFile } from './plan.js';
 import type { UpdatePlan } from './resolve.js';
 import { loadTemplates } from './templates.js';
 import { c } from './ui.js';
-import { runGroup } from './verify.js';
+import { run } from './run.js';
+import { writeFiles } from './write.js';
 
 export type UpdateAction = 'update' | 'merge' | 'conflict' | 'create' | 'remove' | 'keep';
 
@@ -105,15 +106,15 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
     const npm = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm'];
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     const out = path.join(tmp, 'workspace');
-    const run = await runGroup(
+    const rendered = await run(
       npm[0],
       [...npm.slice(1), 'exec', '--yes', '--prefer-offline', `--package=${spec}`, '--', 'create-aya-atomic', out,
         '--config', config, '--name', options.name, '--yes', '--no-git', '--no-verify'],
       { cwd: tmp, signal, env: { ...env, CI: 'true', NO_COLOR: '1' } },
     );
     if (signal.aborted) throw cancelled('Cancelled; nothing was changed.');
-    if (run.code !== 0 || !existsSync(out)) {
-      const last = run.failedToStart ?? run.output.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
+    if (rendered.code !== 0 || !existsSync(out)) {
+      const last = rendered.failedToStart ?? rendered.output.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
       throw new CliError(
         `Cannot see what create-aya-atomic ${version} generated, which the update needs as the base of its merge: ` +
           `\`npm exec --package=${spec} -- create-aya-atomic\` failed (${last}).\n` +
@@ -140,7 +141,7 @@ function readOurs(dir: string, file: string): string | undefined | null {
 
 /** Files with uncommitted changes in the git work tree around `dir`; undefined when there is none (or no git). */
 async function uncommittedChanges(dir: string, signal: AbortSignal): Promise<string[] | undefined> {
-  const status = await runGroup('git', ['status', '--porcelain', '--untracked-files=no', '--', '.'], { cwd: dir, signal });
+  const status = await run('git', ['status', '--porcelain', '--untracked-files=no', '--', '.'], { cwd: dir, signal });
   if (status.code !== 0) return undefined;
   return status.output.split('\n').filter(Boolean);
 }
@@ -197,7 +198,6 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
   const writes: PlannedFile[] = decisions.filter((d) => d.contents !== undefined).map((d) => ({ path: d.path, contents: d.contents! }));
   const removes = decisions.filter((d) => d.action === 'remove').map((d) => d.path);
   if (writes.length || removes.length) {
-    const { writeFiles } = await import('./write.js');
     const written = await writeFiles(plan.dir, writes, { replace: true, remove: removes, signal: io.signal });
     report.files = decisions.filter((d) => d.action !== 'keep').map((d) => ({ path: d.path, action: d.action }));
     report.backupDir = written.backupDir;

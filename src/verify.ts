@@ -2,10 +2,10 @@
 // then a plain `cargo build --release` with progress and a full log, then, as root, the loader's
 // `--check`. Every child runs in its own process group and is stopped with it on Ctrl-C, SIGTERM or
 // SIGHUP, so no rustc or bpf-linker outlives the run.
-import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT } from './errors.js';
+import { run } from './run.js';
 import { c, type Ui } from './ui.js';
 
 export interface Prerequisite {
@@ -36,58 +36,6 @@ export interface VerifyContext {
   isRoot: boolean;
   /** The eBPF toolchain the workspace was generated for. */
   toolchain: string;
-}
-
-interface GroupResult {
-  code: number | null;
-  output: string;
-  failedToStart?: string;
-}
-
-/**
- * Runs a command (an argument array, never a shell string) in a process group of its own, collecting
- * its output (and passing each chunk to `onData`); an abort stops the whole group.
- */
-export function runGroup(
-  file: string,
-  args: readonly string[],
-  opts: { cwd: string; signal: AbortSignal; env?: NodeJS.ProcessEnv; onData?: (chunk: string) => void },
-): Promise<GroupResult> {
-  return new Promise((resolve) => {
-    if (opts.signal.aborted) return resolve({ code: null, output: '' });
-    const child = spawn(file, args, {
-      cwd: opts.cwd,
-      env: { ...process.env, CARGO_TERM_COLOR: 'never', CARGO_TERM_PROGRESS_WHEN: 'never', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: the whole tree below it can be stopped at once
-    });
-    let output = '';
-    const take = (chunk: Buffer) => {
-      const s = chunk.toString();
-      output += s;
-      opts.onData?.(s);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const stop = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    };
-    opts.signal.addEventListener('abort', stop, { once: true });
-    child.on('error', (e) => {
-      opts.signal.removeEventListener('abort', stop);
-      resolve({ code: null, output, failedToStart: e.message });
-    });
-    child.on('close', (code) => {
-      opts.signal.removeEventListener('abort', stop);
-      // The group may still hold grandchildren that ignored the leader's end: stop them too.
-      if (opts.signal.aborted) stop();
-      resolve({ code, output });
-    });
-  });
 }
 
 /** Where distribution-packaged Rust usually lives; Debian's rust-web packages put cargo and rustc here. */
@@ -151,6 +99,9 @@ function failureAdvice(failure: BuildFailure, toolchain: string): string {
   }
 }
 
+/** cargo's output as the log and the progress line read it: no colour, no progress bar. */
+const CARGO_ENV = { CARGO_TERM_COLOR: 'never', CARGO_TERM_PROGRESS_WHEN: 'never' };
+
 const signalName = (signal: AbortSignal) => (typeof signal.reason === 'string' ? signal.reason : 'Ctrl-C');
 
 export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
@@ -166,11 +117,11 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
 
   // 1. Prerequisites: cargo here (without it the xtask cannot run), everything else from the doctor.
   const checking = ui.progress('Checking prerequisites (cargo xtask doctor)');
-  const cargo = await runGroup('cargo', ['--version'], { cwd: ctx.dir, signal: ctx.signal });
+  const cargo = await run('cargo', ['--version'], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
   if (ctx.signal.aborted) return cancelledNow('Checking prerequisites', checking);
   if (cargo.code === 0) {
     outcome.prerequisites.push({ name: 'cargo', ok: true, detail: cargo.output.trim() });
-    const doctor = await runGroup('cargo', ['xtask', 'doctor', '--json', ...offline], { cwd: ctx.dir, signal: ctx.signal });
+    const doctor = await run('cargo', ['xtask', 'doctor', '--json', ...offline], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
     if (ctx.signal.aborted) return cancelledNow('Checking prerequisites', checking);
     const checks = parseDoctor(doctor.output);
     if (checks) outcome.prerequisites.push(...checks);
@@ -213,9 +164,10 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const log = createWriteStream(logPath);
   const progress = ui.progress('Building the workspace (cargo build --release)');
   const started = Date.now();
-  const build = await runGroup('cargo', ['build', '--release', ...offline], {
+  const build = await run('cargo', ['build', '--release', ...offline], {
     cwd: ctx.dir,
     signal: ctx.signal,
+    env: CARGO_ENV,
     onData: (s) => {
       log.write(s);
       const step = [...s.matchAll(/^\s*(Compiling|Checking|Building|Finished|Running|Downloaded)\s+(\S+)/gm)].pop();
@@ -245,7 +197,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     ui.say(`  To let the kernel's verifier judge the program: ${c.cyan('sudo -E cargo run --release -- --check')}`);
     return outcome;
   }
-  const check = await runGroup('cargo', ['run', '--release', '--quiet', ...offline, '--', '--check'], { cwd: ctx.dir, signal: ctx.signal });
+  const check = await run('cargo', ['run', '--release', '--quiet', ...offline, '--', '--check'], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
   if (ctx.signal.aborted) {
     outcome.check = { status: 'not-run', reason: 'cancelled' };
     return cancelledNow('The verifier check');

@@ -1,8 +1,7 @@
 // Effects on the target directory, with SPEC's "nothing lost" guarantees: render everything into a
 // staging directory first, move what stands at the paths we write (or remove) into a backup folder,
 // move the new files into place, and undo all of it on failure or Ctrl-C.
-import { lstatSync } from 'node:fs';
-import fs from 'fs-extra';
+import fs, { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { cancelled, osError } from './errors.js';
 import type { PlannedFile } from './plan.js';
@@ -49,6 +48,21 @@ export interface WriteOptions {
   /** Files to remove (moved into the backup folder), relative to dir. */
   remove?: readonly string[];
   signal?: AbortSignal;
+}
+
+/**
+ * Moves `from` to `to`: a rename, which moves a symbolic link itself, never what it points to. Across
+ * devices (a crate folder that is a mount point, say) rename fails with EXDEV; fs-extra's move copies
+ * then, and is loaded only for that.
+ */
+async function move(from: string, to: string): Promise<void> {
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const { default: fsExtra } = await import('./vendor/fs-extra.js');
+    await fsExtra.move(from, to, { overwrite: false });
+  }
 }
 
 function lexists(p: string): boolean {
@@ -113,7 +127,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
         const from = path.join(dir, rel);
         const to = path.join(backupDir, rel);
         fs.mkdirSync(path.dirname(to), { recursive: true });
-        fs.renameSync(from, to); // rename moves a symlink itself, never what it points to
+        await move(from, to);
         movedToBackup.push({ from, to });
         check();
       }
@@ -131,11 +145,11 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
       const from = path.join(staging, ...unit.split('/'));
       const to = path.join(dir, ...unit.split('/'));
       mkdirs(path.dirname(to));
-      fs.renameSync(from, to);
+      await move(from, to);
       placed.push(to);
       check();
     }
-    fs.removeSync(staging);
+    fs.rmSync(staging, { recursive: true, force: true });
     await yieldToSignals();
     check();
     return { written: files.map((f) => f.path), replaced: conflicts, removed: removals, backupDir };
@@ -148,22 +162,22 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
   async function rollback(): Promise<string> {
     try {
       // Each placed entry came whole from the staging area: a file, or a directory this run made.
-      for (const entry of placed.reverse()) fs.removeSync(entry);
-      if (staging) await fs.remove(staging);
+      for (const entry of placed.reverse()) fs.rmSync(entry, { recursive: true, force: true });
+      if (staging) fs.rmSync(staging, { recursive: true, force: true });
       // Directories this run created go before the originals come back: one may stand where an original
       // link or file was (a link at <name>-ebpf), and rename() cannot put a link over a directory.
       for (const d of createdDirs.reverse()) {
         try {
-          await fs.rmdir(d); // only if empty: a directory this run created never holds anything else
+          fs.rmdirSync(d); // only if empty: a directory this run created never holds anything else
         } catch {
           /* not empty: something else wrote there meanwhile; leave it */
         }
       }
       for (const { from, to } of movedToBackup.reverse()) {
-        await fs.mkdir(path.dirname(from), { recursive: true });
-        await fs.rename(to, from);
+        fs.mkdirSync(path.dirname(from), { recursive: true });
+        await move(to, from);
       }
-      if (backupDir) await fs.remove(backupDir);
+      if (backupDir) fs.rmSync(backupDir, { recursive: true, force: true });
       return movedToBackup.length
         ? 'Nothing was changed: what this run wrote was removed and the files it had moved were put back.'
         : 'Nothing was changed: what this run wrote was removed.';
