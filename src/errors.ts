@@ -52,9 +52,9 @@ export function osErrorCause(error: unknown): { code: string; cause: string; pat
 }
 
 /** One plain sentence for an operating-system error while writing, saying what was undone. */
-export function osError(error: unknown, undone: string): CliError | undefined {
+export function osError(error: unknown, undone: string, at = osErrorCause(error)?.path): CliError | undefined {
   const os = osErrorCause(error);
   if (!os) return undefined;
-  const where = os.path ? `Cannot write ${os.path}: ` : 'Cannot write the workspace: ';
+  const where = at ? `Cannot write ${at}: ` : 'Cannot write the workspace: ';
   return new CliError(`${where}${os.cause} (${os.code}). ${undone}`, EXIT.unexpected, 'os');
 }

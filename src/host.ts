@@ -48,7 +48,8 @@ export function inspectTarget(dir: string): TargetState {
         try {
           isDir = statSync(p).isDirectory();
         } catch (inner) {
-          if (errno(inner) === 'ENOENT' && !existsLink(p)) continue;
+          // Missing (and not a dangling link), or missing because what is above it is a file: look higher.
+          if ((errno(inner) === 'ENOENT' && !existsLink(p)) || errno(inner) === 'ENOTDIR') continue;
           return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
         }
         if (!isDir) return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };

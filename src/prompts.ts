@@ -7,9 +7,7 @@ import { fit } from './ui.js';
 const oneLine = (text: string) => fit(text.split('\n')[0], (process.stdout.columns || 80) - 4);
 
 export async function terminalPrompter(color: boolean): Promise<Prompter> {
-  const { prompts, kleur } = await import('./vendor/prompts.js');
-  // prompts colours through kleur, which reads neither NO_COLOR nor --no-color.
-  kleur.enabled = color;
+  const prompts = await (await import('./vendor/prompts.js')).loadPrompts(color);
   const ask = async <T>(question: Omit<import('prompts').PromptObject, 'name'>): Promise<T> => {
     const answer = await prompts({ ...question, name: 'value' }, {
       onCancel: () => {

@@ -81,6 +81,14 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
   const movedToBackup: { from: string; to: string }[] = [];
   let staging: string | undefined;
   let backupDir: string | undefined;
+  // The path being written, as the user knows it: an error names it (a failed write() has no path of
+  // its own), and a staged copy is named by where it goes, not by the staging folder rollback removes.
+  let current = dir;
+  const shownPath = (error: unknown): string => {
+    const p = (error as NodeJS.ErrnoException).path;
+    if (p && staging && p.startsWith(staging)) return path.join(dir, path.relative(staging, p));
+    return p ?? current;
+  };
   const check = () => {
     if (opts.signal?.aborted) throw cancelled('Cancelled while writing; removed what this run wrote and put back what it had moved.');
   };
@@ -103,6 +111,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     staging = fs.mkdtempSync(path.join(dir, STAGING_PREFIX));
     const stagingDirs = new Set<string>();
     for (const f of files) {
+      current = path.join(dir, ...f.path.split('/'));
       const to = path.join(staging, ...f.path.split('/'));
       const parent = path.dirname(to);
       if (!stagingDirs.has(parent)) {
@@ -126,6 +135,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
       for (const rel of [...conflicts, ...removals]) {
         const from = path.join(dir, rel);
         const to = path.join(backupDir, rel);
+        current = from;
         fs.mkdirSync(path.dirname(to), { recursive: true });
         await move(from, to);
         movedToBackup.push({ from, to });
@@ -144,6 +154,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     for (const unit of units) {
       const from = path.join(staging, ...unit.split('/'));
       const to = path.join(dir, ...unit.split('/'));
+      current = to;
       mkdirs(path.dirname(to));
       await move(from, to);
       placed.push(to);
@@ -155,7 +166,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     return { written: files.map((f) => f.path), replaced: conflicts, removed: removals, backupDir };
   } catch (error) {
     const undo = await rollback();
-    throw osError(error, undo) ?? error;
+    throw osError(error, undo, shownPath(error)) ?? error;
   }
 
   /** Undoes everything; says what was undone, for the error message. */
