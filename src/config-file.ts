@@ -60,26 +60,29 @@ function parseTomlString(s: string): string | undefined {
     return s.slice(1, end);
   }
   if (!s.startsWith('"')) return undefined;
-  let out = '';
-  for (let i = 1; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') return isTrailer(s.slice(i + 1)) ? out : undefined;
-    if (c !== '\\') {
-      if (c < ' ' && c !== '\t') return undefined;
-      out += c;
-      continue;
-    }
-    const e = s[++i];
+  const parts: string[] = [];
+  for (let i = 1; i < s.length;) {
+    // Copy the run up to the next quote or backslash at once (a 10 MB value must not take seconds).
+    let end = i;
+    while (end < s.length && s[end] !== '"' && s[end] !== '\\') end++;
+    const run = s.slice(i, end);
+    if (/[\u0000-\u0008\u000a-\u001f]/.test(run)) return undefined; // control characters need escapes
+    parts.push(run);
+    if (end >= s.length) return undefined;
+    if (s[end] === '"') return isTrailer(s.slice(end + 1)) ? parts.join('') : undefined;
+    const e = s[end + 1];
     const simple: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
-    if (e in simple) out += simple[e];
-    else if (e === 'u' || e === 'U') {
+    if (e in simple) {
+      parts.push(simple[e]);
+      i = end + 2;
+    } else if (e === 'u' || e === 'U') {
       const len = e === 'u' ? 4 : 8;
-      const hex = s.slice(i + 1, i + 1 + len);
+      const hex = s.slice(end + 2, end + 2 + len);
       if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== len) return undefined;
       const code = parseInt(hex, 16);
       if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined; // not a Unicode scalar value
-      out += String.fromCodePoint(code);
-      i += len;
+      parts.push(String.fromCodePoint(code));
+      i = end + 2 + len;
     } else return undefined;
   }
   return undefined;

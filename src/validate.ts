@@ -15,7 +15,6 @@ export function shown(raw: string, max = 60): string {
 
 /** The first control character in `s`, shown as a name (`\n`, U+0015), or undefined. */
 export function controlCharacter(s: string): string | undefined {
-  // eslint-free: the regular expression below is about control characters on purpose.
   const m = /[\u0000-\u001f\u007f-\u009f]/.exec(s);
   if (!m) return undefined;
   const names: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\u001b': 'an escape' };

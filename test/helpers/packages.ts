@@ -22,15 +22,19 @@ export interface BuiltPackage {
 }
 
 /**
- * The package as it was at `commit`, built with its own build script (its dependencies are this
- * checkout's: they have not changed since), packed into `packagesDir` as create-aya-atomic-<version>.tgz.
+ * The package as it was at `commit`, with the dependencies its own lock file names (npm ci, from npm's
+ * cache when it can), built with its own build script, packed into `packagesDir` as
+ * create-aya-atomic-<version>.tgz.
  */
 export function packFromHistory(commit: string, workDir: string, packagesDir: string): BuiltPackage {
   const dir = path.join(workDir, `source-${commit.slice(0, 10)}`);
   fs.mkdirSync(dir, { recursive: true });
   const archive = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', commit], { maxBuffer: 64 << 20 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: dir, stdio: 'ignore', env: { ...process.env, npm_config_loglevel: 'error' },
+  });
+  // esbuild's binary comes from its platform package; its install script only checks it.
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, stdio: 'ignore' });
   return pack(dir, packagesDir);
 }
