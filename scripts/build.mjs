@@ -1,6 +1,8 @@
 // Bundles src/ and its runtime libraries into dist/, so the published package has no dependencies.
-// Code only some runs need is split into chunks loaded on demand: execa (git and verify), prompts
-// (interactive runs) and fs-extra (writing); `--help` loads only the entry and a few small chunks.
+// Our own code is one file, dist/index.js: every module Node loads costs a start-up (resolve, read,
+// compile), and ours are small. The two libraries only some runs need are files of their own in
+// dist/vendor/, imported on demand: prompts (a question on a terminal) and fs-extra (a move across
+// devices). Whitespace and syntax are minified, names kept, so a stack trace a user sends reads as the source.
 // Also writes THIRD-PARTY-LICENSES.md from the licence files of exactly the packages esbuild bundled
 // (read from its metafile). `BUILD_ANALYZE=1 node scripts/build.mjs` prints what takes room in each output.
 import { build } from 'esbuild';
@@ -11,18 +13,28 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
+// Node's built-in modules are loaded with require(), not import: importing one as an ES module builds
+// a facade of all its exports, which evaluates node:fs's lazy getters (streams, promises) for nothing:
+// a few milliseconds of every start.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
-const result = await build({
-  entryPoints: ['src/index.ts'],
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   legalComments: 'none', // the licences are in THIRD-PARTY-LICENSES.md
-  chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
   // prompts' main file picks `dist/` (Babel output for Node < 8.6) or `lib/` at run time, so a bundler
   // takes both; `lib/` is the code that runs on Node >= 8.6: bundle only that (halves prompts' size).
@@ -30,7 +42,20 @@ const result = await build({
   // prompts and fs-extra are CommonJS: give them a require() inside the ES module bundle.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [builtinsByRequire],
+};
+const vendor = await build({
+  ...common,
+  entryPoints: { prompts: 'src/vendor/prompts.ts', 'fs-extra': 'src/vendor/fs-extra.ts' },
+  outdir: 'dist/vendor',
 });
+const main = await build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outdir: 'dist',
+  plugins: [builtinsByRequire, { name: 'vendor-external', setup: (b) => b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true })) }],
+});
+const result = { metafile: { inputs: { ...vendor.metafile.inputs, ...main.metafile.inputs }, outputs: { ...vendor.metafile.outputs, ...main.metafile.outputs } } };
 
 const packages = bundledPackages(result.metafile);
 writeFileSync('THIRD-PARTY-LICENSES.md', thirdPartyLicenses(packages));

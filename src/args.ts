@@ -1,36 +1,23 @@
-// Command-line parsing driven by the options table. Values are only collected here;
-// they are validated later, once precedence (flags, --config, defaults) is applied.
+// The command line, parsed once, driven by the options model. Values are only collected here; they are
+// validated in resolve.ts, once flags, the recorded config and defaults are merged.
 import { usageError } from './errors.js';
-import { SWITCHES, VALUE_OPTIONS, type OptionKey, type SwitchOption } from './options.js';
-
-export type Switches = Partial<Record<SwitchOption['key'], boolean>>;
+import { CONFIG_FLAG, OPTIONS, SWITCHES, defaultText, type OptionKey, type Switches } from './options.js';
+import { shown } from './validate.js';
 
 export interface ParsedArgs {
-  dir?: string;
+  positionals: string[];
   values: Partial<Record<OptionKey, string>>;
   config?: string;
-  switches: Switches;
+  /** Only the switches given on the command line. */
+  switches: Partial<Switches>;
 }
-
-const CONFIG_FLAG = '--config';
 
 function allFlags(): string[] {
   return [
-    ...VALUE_OPTIONS.map((o) => o.flag),
+    ...OPTIONS.map((o) => o.flag),
     CONFIG_FLAG,
     ...SWITCHES.flatMap((s) => (s.negation ? [...s.flags, s.negation] : s.flags)),
   ];
-}
-
-function unknownFlag(arg: string): Error {
-  const flags = allFlags();
-  const name = arg.split('=')[0];
-  const near = flags.find((f) => f.startsWith(name) || name.startsWith(f) || distance(f, name) <= 2);
-  return usageError(
-    `unknown option ${JSON.stringify(arg)}` +
-      (near ? `; did you mean ${near}?` : '') +
-      `\nValid options: ${flags.join(', ')} (see --help)`,
-  );
 }
 
 function distance(a: string, b: string): number {
@@ -47,90 +34,123 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
+function unknownFlag(arg: string): Error {
+  const flags = allFlags();
+  const name = arg.split('=')[0];
+  const near = name.length > 2 ? flags.find((f) => f.startsWith(name) || distance(f, name) <= 2) : undefined;
+  return usageError(
+    `unknown option ${shown(arg)}${near ? `; did you mean ${near}?` : ''}\nValid options: ${flags.join(', ')} (see --help)`,
+  );
+}
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { values: {}, switches: {} };
-  const positionals: string[] = [];
+  const parsed: ParsedArgs = { positionals: [], values: {}, switches: {} };
+  const seen = new Map<string, string>(); // option key → how it was given, for "given twice"
+  const once = (key: string, given: string) => {
+    const before = seen.get(key);
+    if (before !== undefined) throw usageError(`${given} repeats ${before}; give each option once`);
+    seen.set(key, given);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
+      parsed.positionals.push(...argv.slice(i + 1)); // after `--`, everything is positional
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
+      parsed.positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const valueOption = VALUE_OPTIONS.find((o) => o.flag === flag);
-    if (valueOption || flag === CONFIG_FLAG) {
+    const option = OPTIONS.find((o) => o.flag === flag);
+    if (option || flag === CONFIG_FLAG) {
       let value = inline;
       if (value === undefined) {
         const next = argv[i + 1];
         if (next === undefined || (next.startsWith('-') && next.length > 1)) {
-          const argName = valueOption?.arg ?? '<file>';
-          throw usageError(`option ${flag} needs a value: ${flag} ${argName}`);
+          throw usageError(`option ${flag} needs a value: ${flag} ${option?.arg ?? '<file>'}`);
         }
         value = next;
         i++;
       }
-      if (valueOption) parsed.values[valueOption.key] = value;
+      once(option?.key ?? 'config', `${flag} ${shown(value)}`);
+      if (option) parsed.values[option.key] = value;
       else parsed.config = value;
       continue;
     }
     const sw = SWITCHES.find((s) => s.flags.includes(flag) || s.negation === flag);
     if (!sw) throw unknownFlag(arg);
-    if (inline !== undefined) throw usageError(`option ${flag} takes no value (got ${JSON.stringify(arg)})`);
+    if (inline !== undefined) throw usageError(`option ${flag} takes no value (got ${shown(arg)})`);
+    once(sw.key, flag);
     parsed.switches[sw.key] = sw.negation !== flag;
-  }
-  if (positionals.length > 1) {
-    throw usageError(
-      `expected at most one directory, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}` +
-        '\nUsage: create-aya-atomic [dir] [options] (see --help)',
-    );
-  }
-  if (positionals.length === 1) {
-    if (positionals[0].trim() === '') throw usageError('the directory is empty; pass a path, or "." for the current directory');
-    if (positionals[0].includes('\0')) throw usageError('the directory contains a NUL character');
-    parsed.dir = positionals[0];
   }
   return parsed;
 }
 
+// ---------------------------------------------------------------------------------------------
+// --help, derived from the model; no line over 100 columns.
+
+const WIDTH = 100;
+const COLUMN = 26;
+
+/** `text` wrapped at WIDTH, the first line after `head`, the others indented to `indent`. */
+function wrap(head: string, text: string, indent: number): string[] {
+  const lines: string[] = [];
+  let line = head.length >= indent ? head : head.padEnd(indent);
+  if (head.length >= indent) {
+    lines.push(head);
+    line = ' '.repeat(indent);
+  }
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(indent);
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
 export function helpText(version: string): string {
   const lines = [
-    `create-aya-atomic ${version}: create a Rust/Aya eBPF workspace whose program counts calls with a correct atomic counter`,
+    `create-aya-atomic ${version}: writes a Rust/Aya eBPF workspace whose program counts events`,
+    'with a correct atomic counter, then checks that it builds and that the kernel accepts it.',
     '',
     'Usage: create-aya-atomic [dir] [options]',
-    '       npm create aya-atomic@latest [dir] -- [options]',
+    '       create-aya-atomic --update [dir] [options]',
+    '       npm create aya-atomic@latest [dir] -- [options]   (options after --, or npm keeps them)',
     '',
     'Arguments:',
-    '  dir                      where to write ("." for the current directory; prompted, or aya-atomic-counter without prompts)',
+    ...wrap('  dir', 'where to write ("." for the current directory); prompted on a terminal, else aya-atomic-counter', COLUMN),
     '',
     'Options:',
   ];
-  const pad = (s: string) => (s.length >= 24 ? `${s}\n${' '.repeat(25)}` : s.padEnd(25));
-  for (const o of VALUE_OPTIONS) {
-    lines.push(`  ${pad(`${o.flag} ${o.arg}`)}${o.help} (default: ${o.defaultText})`);
-    for (const c of o.choices ?? []) {
-      lines.push(`      ${c.value.padEnd(19)}${c.hint}`);
-    }
+  for (const o of OPTIONS) {
+    lines.push(...wrap(`  ${o.flag} ${o.arg}`, `${o.help} (default: ${defaultText(o)})`, COLUMN));
+    for (const c of o.choices ?? []) lines.push(...wrap(`      ${c.value}`, c.hint, COLUMN));
   }
-  lines.push(`  ${pad(`${CONFIG_FLAG} <file>`)}replay the options recorded in an aya-atomic.toml (flags take precedence)`);
+  lines.push(...wrap(`  ${CONFIG_FLAG} <file>`, 'replay the choices recorded in an aya-atomic.toml (flags take precedence; the name follows the directory)', COLUMN));
   for (const s of SWITCHES) {
     const flags = s.negation ? `${s.flags.join(', ')} / ${s.negation}` : s.flags.join(', ');
-    lines.push(`  ${pad(flags)}${s.help}`);
+    lines.push(...wrap(`  ${flags}`, s.help, COLUMN));
   }
   lines.push(
     '',
-    'Exit codes: 0 generated (and verified), 1 unexpected error, 2 usage error, 3 directory not empty,',
-    '            4 generated but prerequisites missing, 5 generated but the build failed, 130 cancelled',
+    'Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty,',
+    '            4 generated but prerequisites missing, 5 generated but the build failed,',
+    '            6 updated with conflicts to resolve, 130 cancelled',
     '',
     'Examples:',
     '  npm create aya-atomic@latest my-probe',
     '  npx create-aya-atomic@latest probe --ordering seqcst --map hash --yes --no-git',
     '  npx create-aya-atomic@latest probe --program tracepoint --toolchain /usr/bin --yes',
+    '  npx create-aya-atomic@latest --update        # in a generated workspace',
   );
   return lines.join('\n');
 }

@@ -2,16 +2,18 @@
 // The file is flat `key = "string"` TOML; this reads exactly that subset (comments, basic and
 // literal strings) and rejects anything else with the line number, rather than guess.
 import { usageError } from './errors.js';
-import { VALUE_OPTIONS, type OptionKey, type Options } from './options.js';
+import { OPTIONS, type OptionKey, type Options } from './options.js';
+import { shown } from './validate.js';
 
 export const CONFIG_FILE = 'aya-atomic.toml';
 const VERSION_KEY = 'create-aya-atomic';
-const RECORDED_KEYS = VALUE_OPTIONS.map((o) => o.key);
+const RECORDED_KEYS: OptionKey[] = OPTIONS.map((o) => o.key);
 
 export function serializeConfig(options: Options, version: string): string {
   const lines = [
-    '# Options this workspace was generated with. Replay them with:',
-    '#   npm create aya-atomic@latest <dir> -- --config aya-atomic.toml',
+    '# The options and the create-aya-atomic version this workspace was generated with.',
+    '# Bring the workspace to a newer version, keeping your edits: npm create aya-atomic@latest -- --update',
+    '# Replay these choices into a new directory: npm create aya-atomic@latest <dir> -- --config aya-atomic.toml',
     `${VERSION_KEY} = ${tomlString(version)}`,
     ...RECORDED_KEYS.map((key) => `${key} = ${tomlString(options[key])}`),
   ];
@@ -37,15 +39,15 @@ export function parseConfig(text: string, file: string): RecordedConfig {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw fail(n, `not a "key = value" line: ${JSON.stringify(raw)}`);
+    if (!m) throw fail(n, `not a "key = value" line: ${shown(raw)}`);
     const [, key, rest] = m;
     const parsed = parseTomlString(rest);
-    if (!parsed) throw fail(n, `the value of ${key} is not a quoted string: ${JSON.stringify(rest)}`);
+    if (parsed === undefined) throw fail(n, `the value of ${key} is not a quoted string: ${shown(rest)}`);
     if (seen.has(key)) throw fail(n, `${key} is set twice`);
     seen.add(key);
     if (key === VERSION_KEY) result.version = parsed;
     else if ((RECORDED_KEYS as string[]).includes(key)) result.values[key as OptionKey] = parsed;
-    else throw fail(n, `unknown key ${JSON.stringify(key)}`);
+    else throw fail(n, `unknown key ${shown(key)}`);
   });
   return result;
 }
@@ -58,26 +60,29 @@ function parseTomlString(s: string): string | undefined {
     return s.slice(1, end);
   }
   if (!s.startsWith('"')) return undefined;
-  let out = '';
-  for (let i = 1; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') return isTrailer(s.slice(i + 1)) ? out : undefined;
-    if (c !== '\\') {
-      if (c < ' ' && c !== '\t') return undefined;
-      out += c;
-      continue;
-    }
-    const e = s[++i];
+  const parts: string[] = [];
+  for (let i = 1; i < s.length;) {
+    // Copy the run up to the next quote or backslash at once (a 10 MB value must not take seconds).
+    let end = i;
+    while (end < s.length && s[end] !== '"' && s[end] !== '\\') end++;
+    const run = s.slice(i, end);
+    if (/[\u0000-\u0008\u000a-\u001f]/.test(run)) return undefined; // control characters need escapes
+    parts.push(run);
+    if (end >= s.length) return undefined;
+    if (s[end] === '"') return isTrailer(s.slice(end + 1)) ? parts.join('') : undefined;
+    const e = s[end + 1];
     const simple: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
-    if (e in simple) out += simple[e];
-    else if (e === 'u' || e === 'U') {
+    if (e in simple) {
+      parts.push(simple[e]);
+      i = end + 2;
+    } else if (e === 'u' || e === 'U') {
       const len = e === 'u' ? 4 : 8;
-      const hex = s.slice(i + 1, i + 1 + len);
+      const hex = s.slice(end + 2, end + 2 + len);
       if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== len) return undefined;
       const code = parseInt(hex, 16);
       if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined; // not a Unicode scalar value
-      out += String.fromCodePoint(code);
-      i += len;
+      parts.push(String.fromCodePoint(code));
+      i = end + 2 + len;
     } else return undefined;
   }
   return undefined;

@@ -1,4 +1,5 @@
-import { main, packageVersion } from './cli.js';
+import { readFileSync } from 'node:fs';
+import { main } from './main.js';
 
 // A reader that goes away (`create-aya-atomic ... | head -3`) is no reason to crash, nor to stop half-way
 // through writing a workspace: the run goes on with that stream silenced.
@@ -9,12 +10,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main({
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+process.exitCode = await main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
   stdinIsTTY: Boolean(process.stdin.isTTY),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
-  version: packageVersion(),
+  version,
+  isRoot: process.getuid?.() === 0,
 });
-process.exitCode = code;

@@ -1,10 +1,15 @@
 // Reads the template tree shipped in the package (templates/ next to dist/ or src/).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TemplateFile } from './plan.js';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../templates', import.meta.url));
+/** templates/ at the package root, above this module (src/, dist/ or a chunk folder of dist/). */
+export const TEMPLATES_DIR = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3 && !existsSync(path.join(dir, 'templates')); i++) dir = path.dirname(dir);
+  return path.join(dir, 'templates');
+})();
 
 /** Reads the template files that `wanted` selects (by path relative to the templates directory). */
 export function loadTemplates(wanted: (templatePath: string) => boolean = () => true, root = TEMPLATES_DIR): TemplateFile[] {

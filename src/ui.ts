@@ -1,41 +1,53 @@
 // Terminal output. Human text goes to stdout, or to stderr under --json (stdout then carries one JSON object).
+import { stripVTControlCharacters } from 'node:util';
 import { bold, cyan, dim, green, options as colorOptions, red, yellow } from 'kolorist';
 
 export interface Ui {
-  /** Human-readable line. */
+  /** A line for the user. */
   say(text?: string): void;
   warn(text: string): void;
   error(text: string): void;
-  /** A live status line on a terminal; plain lines at most every `plainEveryMs` otherwise. */
+  /** A live status line on a terminal; plain lines every `plainEveryMs` otherwise. */
   progress(label: string): Progress;
-  readonly isTTY: boolean;
 }
 
 export interface Progress {
   update(detail: string): void;
+  /** Replaces the live line with `finalLine` (nothing at all when it is empty). */
   done(finalLine: string): void;
 }
 
 export const c = { bold, cyan, dim, green, red, yellow };
 
-export function configureColor(flag: boolean | undefined, stream: NodeJS.WriteStream): void {
-  const env = process.env;
-  let enabled: boolean;
-  if (flag !== undefined) enabled = flag;
-  else if ('NO_COLOR' in env && env.NO_COLOR !== '') enabled = false;
-  else if ('FORCE_COLOR' in env) enabled = env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  else enabled = Boolean(stream.isTTY) && env.TERM !== 'dumb';
+/** Whether to colour: a flag wins, then NO_COLOR, then FORCE_COLOR, then whether `stream` is a terminal. */
+export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag !== undefined) return flag;
+  if ('NO_COLOR' in env && env.NO_COLOR !== '') return false;
+  if ('FORCE_COLOR' in env) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+export function configureColor(enabled: boolean): void {
   colorOptions.enabled = enabled;
   colorOptions.supportLevel = enabled ? 1 : 0;
+}
+
+/**
+ * `text` cut to `width` visible columns (escape sequences do not count), with an ellipsis. A live line
+ * longer than the terminal wraps, and `\r` then redraws only its last row, leaving a trail of lines.
+ */
+export function fit(text: string, width: number): string {
+  const plain = stripVTControlCharacters(text);
+  if (plain.length <= width) return text;
+  if (plain !== text) return `${plain.slice(0, Math.max(0, width - 1))}…`; // drop colour rather than cut a sequence
+  return `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
   const out = json ? process.stderr : process.stdout;
-  const isTTY = Boolean(out.isTTY);
   return {
-    isTTY,
     say: (text = '') => out.write(`${text}\n`),
     warn: (text) => process.stderr.write(`${yellow('!')} ${text}\n`),
     error: (text) => process.stderr.write(`${red('✖')} ${text}\n`),
@@ -43,12 +55,11 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
       const started = Date.now();
       const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
       let detail = '';
-      if (isTTY) {
+      if (out.isTTY) {
         let frame = 0;
         const render = () => {
           const line = `${cyan(FRAMES[frame++ % FRAMES.length])} ${label} ${dim(elapsed())}${detail ? ` ${dim(detail)}` : ''}`;
-          const width = out.columns || 100;
-          out.write(`\r\x1b[2K${line.length > width + 20 ? line.slice(0, width + 20) : line}`);
+          out.write(`\r\x1b[2K${fit(line, (out.columns || 80) - 1)}`);
         };
         const timer = setInterval(render, 100);
         timer.unref();
@@ -59,7 +70,7 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
           },
           done: (finalLine) => {
             clearInterval(timer);
-            out.write(`\r\x1b[2K${finalLine}\n`);
+            out.write(`\r\x1b[2K${finalLine ? `${finalLine}\n` : ''}`);
           },
         };
       }
@@ -73,7 +84,7 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
         },
         done: (finalLine) => {
           clearInterval(timer);
-          out.write(`${finalLine}\n`);
+          if (finalLine) out.write(`${finalLine}\n`);
         },
       };
     },

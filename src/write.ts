@@ -1,48 +1,19 @@
-// Effects on the target directory, with SPEC's "nothing lost" guarantees:
-// render everything into a staging directory first, move originals at template paths into a backup
-// folder (only with --overwrite), move the new files into place, and undo all of it on failure or Ctrl-C.
-import { lstatSync, readdirSync } from 'node:fs';
-import fs from 'fs-extra';
+// Effects on the target directory, with SPEC's "nothing lost" guarantees: render everything into a
+// staging directory first, move what stands at the paths we write (or remove) into a backup folder,
+// move the new files into place, and undo all of it on failure or Ctrl-C.
+import fs, { lstatSync } from 'node:fs';
 import path from 'node:path';
-import { cancelled } from './errors.js';
+import { cancelled, osError } from './errors.js';
 import type { PlannedFile } from './plan.js';
 
-/** Entries that do not make a directory "non-empty" (SPEC, Safety). */
-export const IGNORABLE_ENTRIES = ['.git', '.hg', '.svn', '.idea', '.vscode', '.DS_Store', 'Thumbs.db'];
 export const BACKUP_PREFIX = '.aya-atomic-backup-';
 const STAGING_PREFIX = '.create-aya-atomic-staging-';
 
-export type TargetState =
-  | { kind: 'missing' }
-  | { kind: 'not-a-directory' }
-  | { kind: 'empty' }
-  | { kind: 'non-empty'; entries: string[] };
-
-export function inspectTarget(dir: string): TargetState {
-  let stat;
-  try {
-    stat = lstatSync(dir);
-  } catch (error) {
-    // ENOTDIR: a parent on the path is a file, so nothing can be written there either.
-    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? { kind: 'not-a-directory' } : { kind: 'missing' };
-  }
-  if (!stat.isDirectory()) {
-    // A symlink to a directory is fine to write into; anything else is not.
-    try {
-      if (!fs.statSync(dir).isDirectory()) return { kind: 'not-a-directory' };
-    } catch {
-      return { kind: 'not-a-directory' };
-    }
-  }
-  const entries = readdirSync(dir).filter((e) => !IGNORABLE_ENTRIES.includes(e));
-  return entries.length ? { kind: 'non-empty', entries: entries.sort() } : { kind: 'empty' };
-}
-
 /**
- * Paths (relative to dir) that exist where the template writes: a file, link or directory at a template
- * file's path, or a non-directory (file or link) where a template needs a directory.
+ * Paths (relative to dir) that exist where files are to be written: a file, link or directory at a
+ * file's path, or a non-directory (file or link) where a directory is needed.
  */
-export function findConflicts(dir: string, files: readonly PlannedFile[]): string[] {
+export function findConflicts(dir: string, files: readonly { path: string }[]): string[] {
   const conflicts = new Set<string>();
   for (const f of files) {
     const parts = f.path.split('/');
@@ -65,16 +36,33 @@ export function findConflicts(dir: string, files: readonly PlannedFile[]): strin
 
 export interface WriteResult {
   written: string[];
+  /** Paths whose originals were moved into the backup folder before being replaced. */
   replaced: string[];
+  removed: string[];
   backupDir?: string;
 }
 
 export interface WriteOptions {
-  overwrite: boolean;
+  /** Allow replacing what exists at the paths written (with a backup); otherwise such a path is an error. */
+  replace: boolean;
+  /** Files to remove (moved into the backup folder), relative to dir. */
+  remove?: readonly string[];
   signal?: AbortSignal;
-  /** Pause between files; lets tests interrupt a write half-way. */
-  delayMs?: number;
-  now?: Date;
+}
+
+/**
+ * Moves `from` to `to`: a rename, which moves a symbolic link itself, never what it points to. Across
+ * devices (a crate folder that is a mount point, say) rename fails with EXDEV; fs-extra's move copies
+ * then, and is loaded only for that.
+ */
+async function move(from: string, to: string): Promise<void> {
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const { default: fsExtra } = await import('./vendor/fs-extra.js');
+    await fsExtra.move(from, to, { overwrite: false });
+  }
 }
 
 function lexists(p: string): boolean {
@@ -86,19 +74,27 @@ function lexists(p: string): boolean {
   }
 }
 
-export async function writeWorkspace(dir: string, files: readonly PlannedFile[], opts: WriteOptions): Promise<WriteResult> {
+/** Writes `files` into `dir` as one step: all of them, or (on an error or an abort) none. */
+export async function writeFiles(dir: string, files: readonly PlannedFile[], opts: WriteOptions): Promise<WriteResult> {
   const createdDirs: string[] = [];
-  const createdFiles: string[] = [];
+  const placed: string[] = [];
   const movedToBackup: { from: string; to: string }[] = [];
   let staging: string | undefined;
   let backupDir: string | undefined;
-  const check = () => {
-    if (opts.signal?.aborted) throw cancelled('Cancelled while writing; removed what this run wrote.');
+  // The path being written, as the user knows it: an error names it (a failed write() has no path of
+  // its own), and a staged copy is named by where it goes, not by the staging folder rollback removes.
+  let current = dir;
+  const shownPath = (error: unknown): string => {
+    const p = (error as NodeJS.ErrnoException).path;
+    if (p && staging && p.startsWith(staging)) return path.join(dir, path.relative(staging, p));
+    return p ?? current;
   };
-  const pause = () => (opts.delayMs ? new Promise((r) => setTimeout(r, opts.delayMs)) : Promise.resolve());
-
-  // Synchronous file calls: two dozen small files take a few milliseconds, and Ctrl-C is still seen
-  // between the phases (and between files when a test slows the moves down with delayMs).
+  const check = () => {
+    if (opts.signal?.aborted) throw cancelled('Cancelled while writing; removed what this run wrote and put back what it had moved.');
+  };
+  // Synchronous file calls: two dozen small files take a few milliseconds. Ctrl-C is seen between the
+  // phases (the event loop runs) and the abort flag is checked after every step.
+  const yieldToSignals = () => new Promise<void>((resolve) => setImmediate(resolve));
   const knownDirs = new Set<string>();
   const mkdirs = (target: string) => {
     const missing: string[] = [];
@@ -109,13 +105,13 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
     }
     knownDirs.add(target);
   };
-  const yieldToSignals = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   try {
     mkdirs(dir);
     staging = fs.mkdtempSync(path.join(dir, STAGING_PREFIX));
     const stagingDirs = new Set<string>();
     for (const f of files) {
+      current = path.join(dir, ...f.path.split('/'));
       const to = path.join(staging, ...f.path.split('/'));
       const parent = path.dirname(to);
       if (!stagingDirs.has(parent)) {
@@ -123,72 +119,81 @@ export async function writeWorkspace(dir: string, files: readonly PlannedFile[],
         stagingDirs.add(parent);
       }
       fs.writeFileSync(to, f.contents);
+      check();
     }
     await yieldToSignals();
     check();
 
     const conflicts = findConflicts(dir, files);
-    if (conflicts.length && !opts.overwrite) {
+    if (conflicts.length && !opts.replace) {
       throw new Error(`refusing to replace existing paths without --overwrite: ${conflicts.join(', ')}`);
     }
-    if (conflicts.length) {
-      const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
-      backupDir = path.join(dir, `${BACKUP_PREFIX}${stamp}`);
+    const removals = (opts.remove ?? []).filter((rel) => lexists(path.join(dir, rel)));
+    if (conflicts.length || removals.length) {
+      backupDir = path.join(dir, `${BACKUP_PREFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`);
       fs.mkdirSync(backupDir);
-      for (const rel of conflicts) {
+      for (const rel of [...conflicts, ...removals]) {
         const from = path.join(dir, rel);
         const to = path.join(backupDir, rel);
+        current = from;
         fs.mkdirSync(path.dirname(to), { recursive: true });
-        fs.renameSync(from, to); // rename moves a symlink itself, never what it points to
+        await move(from, to);
         movedToBackup.push({ from, to });
+        check();
       }
       await yieldToSignals();
       check();
     }
 
-    // Nothing of the template's exists in the target yet (the usual case): move each top-level entry
-    // whole, a dozen renames instead of a mkdir and a rename per file. Otherwise, file by file.
+    // Nothing of ours exists in the target yet (the usual case): move each top-level entry whole, a
+    // dozen renames instead of a mkdir and a rename per file. Otherwise, file by file.
     const topLevel = [...new Set(files.map((f) => f.path.split('/')[0]))];
     const units = conflicts.length === 0 && topLevel.every((name) => !lexists(path.join(dir, name)))
       ? topLevel
       : files.map((f) => f.path);
     for (const unit of units) {
-      if (opts.delayMs) {
-        await pause();
-        check();
-      }
       const from = path.join(staging, ...unit.split('/'));
       const to = path.join(dir, ...unit.split('/'));
+      current = to;
       mkdirs(path.dirname(to));
-      fs.renameSync(from, to);
-      createdFiles.push(to);
+      await move(from, to);
+      placed.push(to);
+      check();
     }
-    fs.removeSync(staging);
+    fs.rmSync(staging, { recursive: true, force: true });
     await yieldToSignals();
     check();
-    return { written: files.map((f) => f.path), replaced: conflicts, backupDir };
+    return { written: files.map((f) => f.path), replaced: conflicts, removed: removals, backupDir };
   } catch (error) {
-    await rollback();
-    throw error;
+    const undo = await rollback();
+    throw osError(error, undo, shownPath(error)) ?? error;
   }
 
-  async function rollback() {
-    // Each entry came whole from the staging area: a file, or a directory this run made.
-    for (const entry of createdFiles.reverse()) fs.removeSync(entry);
-    if (staging) await fs.remove(staging);
-    // Directories this run created go before the originals come back: one may stand where an original
-    // link or file was (a link at <name>-ebpf), and rename() cannot put a link over a directory.
-    for (const d of createdDirs.reverse()) {
-      try {
-        await fs.rmdir(d); // only if empty: a directory this run created never holds anything else
-      } catch {
-        /* not empty: something else wrote there meanwhile; leave it */
+  /** Undoes everything; says what was undone, for the error message. */
+  async function rollback(): Promise<string> {
+    try {
+      // Each placed entry came whole from the staging area: a file, or a directory this run made.
+      for (const entry of placed.reverse()) fs.rmSync(entry, { recursive: true, force: true });
+      if (staging) fs.rmSync(staging, { recursive: true, force: true });
+      // Directories this run created go before the originals come back: one may stand where an original
+      // link or file was (a link at <name>-ebpf), and rename() cannot put a link over a directory.
+      for (const d of createdDirs.reverse()) {
+        try {
+          fs.rmdirSync(d); // only if empty: a directory this run created never holds anything else
+        } catch {
+          /* not empty: something else wrote there meanwhile; leave it */
+        }
       }
+      for (const { from, to } of movedToBackup.reverse()) {
+        fs.mkdirSync(path.dirname(from), { recursive: true });
+        await move(to, from);
+      }
+      if (backupDir) fs.rmSync(backupDir, { recursive: true, force: true });
+      return movedToBackup.length
+        ? 'Nothing was changed: what this run wrote was removed and the files it had moved were put back.'
+        : 'Nothing was changed: what this run wrote was removed.';
+    } catch (e) {
+      return `Undoing what this run wrote also failed (${(e as Error).message}); check ${dir}${backupDir ? ` and ${backupDir}` : ''}.`;
     }
-    for (const { from, to } of movedToBackup.reverse()) {
-      await fs.mkdir(path.dirname(from), { recursive: true });
-      await fs.rename(to, from);
-    }
-    if (backupDir) await fs.remove(backupDir);
   }
 }

@@ -1,80 +1,158 @@
-// Verify's prerequisite report with the real tools of this machine (SPEC, Verify step 1; exit 4).
-// Needs only rustup's stable cargo (to build the generated xtask); skips with the reason without it.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
+// Verify, step 1 (SPEC, Verify): each prerequisite reported present or missing with the command that
+// fixes it, exit 4 when one is missing, and the workspace stays. cargo is a fake (test/helpers/fake-cargo.ts)
+// whose doctor prints what the test needs, so nothing here depends on the templates or the toolchain.
+// verify() runs in-process (fake cargo first on this process's PATH, so these tests run one at a time);
+// one spawned run proves exit 4 and the --json report of the built command.
+import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cli, show, tempDir, removeTempDirs } from './real/env.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { configureColor } from '../src/ui.js';
+import { verify } from '../src/verify.js';
+import { makeTmp, parseJson, runCli, show } from './helpers/cli.js';
+import { doctorJson, fakeCargo, type Step, type StepBehaviour } from './helpers/fake-cargo.js';
+import { captureUi } from './helpers/in-process.js';
+import { lazyTestTmp } from './helpers/tree.js';
 
-afterAll(removeTempDirs);
+const MISSING = doctorJson([
+  { name: 'stable', ok: true, detail: 'rustc 1.95.0' },
+  { name: 'toolchain', ok: true, detail: 'nightly-2026-05-19' },
+  { name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' },
+  { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
+  { name: 'qemu', ok: false, detail: 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86', optional: true },
+]);
 
-const whichAll = (cmd: string) =>
-  (process.env.PATH ?? '').split(':').map((d) => path.join(d, cmd)).filter((p) => existsSync(p));
-const cargoOnPath = whichAll('cargo')[0];
-const hasNightlyWithSrc = (() => {
-  const sysroot = spawnSync('rustc', ['+nightly', '--print', 'sysroot'], { encoding: 'utf8' });
-  return sysroot.status === 0 && existsSync(path.join(sysroot.stdout.trim(), 'lib/rustlib/src/rust/library/Cargo.lock'));
-})();
-const debianRustWithSrc = existsSync('/usr/bin/cargo') && existsSync('/usr/lib/rustlib/src/rust/library/Cargo.lock');
-const hasBpfLinker = spawnSync('bpf-linker', ['--version'], { stdio: 'ignore' }).status === 0;
+const baseTmp = lazyTestTmp('caa-verify-');
+afterAll(() => baseTmp.remove());
+beforeAll(() => configureColor(false));
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+let n = 0;
+
+/** verify() in a fresh directory, cargo being the fake given (or none at all: `null`). */
+async function verifyWith(steps: Partial<Record<Step, StepBehaviour>> | null, opts: { toolchain?: string; offline?: boolean } = {}) {
+  const dir = path.join(baseTmp.dir(), `w${n++}`);
+  fs.mkdirSync(dir);
+  const cargo = fakeCargo(path.join(baseTmp.dir(), `fake${n}`), steps ?? {});
+  vi.stubEnv('PATH', steps === null ? path.join(baseTmp.dir(), 'empty-bin') : `${cargo.bin}:${process.env.PATH}`);
+  const { ui, text } = captureUi();
+  const outcome = await verify({ dir, offline: opts.offline ?? false, ui, signal: new AbortController().signal, isRoot: false, toolchain: opts.toolchain ?? 'nightly' });
+  return { dir, cargo, outcome, out: text() };
+}
 
 describe('verify: prerequisites', () => {
-  // On a machine where the nightly has rust-src and bpf-linker is installed nothing is missing: skip.
-  it.skipIf(!cargoOnPath || (hasNightlyWithSrc && hasBpfLinker))('names what the default nightly toolchain lacks here, with fix commands, and exits 4', () => {
-    const cwd = tempDir('verify-default');
-    const r = cli(['probe', '--yes', '--no-git', '--json'], cwd);
-    expect(r.status, show(r)).toBe(4);
-    const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ ok: false, exitCode: 4, schemaVersion: 1 });
-    const byName = Object.fromEntries(report.verify.prerequisites.map((p: { name: string }) => [p.name, p]));
-    expect(byName.cargo.ok).toBe(true);
-    expect(byName.stable.ok).toBe(true);
-    // This machine's rustup nightly has no rust-src (rustup cannot download it here), unless someone added it.
-    if (!hasNightlyWithSrc) {
-      const missing = [byName.toolchain, byName['rust-src']].find((p) => p && !p.ok);
-      expect(missing, JSON.stringify(report.verify.prerequisites, null, 2)).toBeDefined();
-      expect(missing.fix).toMatch(/rustup (toolchain install nightly|component add rust-src --toolchain nightly)/);
-    }
-    // Debian's rust-web Rust (installed by .ci/install-ebpf-toolchain.sh) has its library source: the
-    // report points at it as an alternative to fixing the rustup nightly.
-    if (!hasNightlyWithSrc && debianRustWithSrc) expect(r.stderr).toMatch(/--toolchain \/usr\/bin/);
-    expect(byName['bpf-linker'].ok).toBe(hasBpfLinker);
-    if (!hasBpfLinker) expect(byName['bpf-linker'].fix).toMatch(/cargo install bpf-linker/);
-    // Human text went to stderr under --json, with the fix commands.
-    expect(r.stderr).toMatch(/fix: /);
-    expect(report.verify.build.status).toBe('not-run');
-    // The workspace stays.
-    expect(existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
+  it('a missing prerequisite: each is listed with its fix, the build does not run, exit 4', async () => {
+    const { cargo, outcome, out } = await verifyWith({ doctor: { stdout: MISSING } });
+    expect(outcome).toEqual({
+      exitCode: 4,
+      prerequisites: [
+        { name: 'cargo', ok: true, detail: 'cargo 1.95.0 (fake)' },
+        { name: 'stable', ok: true, detail: 'rustc 1.95.0' },
+        { name: 'toolchain', ok: true, detail: 'nightly-2026-05-19' },
+        { name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' },
+        { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
+        { name: 'qemu', ok: false, detail: 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86', optional: true },
+      ],
+      build: { status: 'not-run' },
+      check: { status: 'not-run' },
+    });
+    expect(out).toContain(
+      [
+        'Checking prerequisites (cargo xtask doctor)...',
+        'Prerequisites',
+        '  ✓ cargo       cargo 1.95.0 (fake)',
+        '  ✓ stable      rustc 1.95.0',
+        '  ✓ toolchain   nightly-2026-05-19',
+        '  ✗ rust-src    not installed for nightly',
+        '    fix: rustup component add rust-src --toolchain nightly',
+        '  ✗ bpf-linker  not found on PATH',
+        '    fix: cargo install bpf-linker',
+        '  - qemu        qemu-system-x86_64 not found (optional: only cargo xtask vm needs it)',
+        '    fix: apt-get install qemu-system-x86',
+        'Prerequisites missing: the workspace is written; run the fix commands above, then `cargo build`.',
+      ].join('\n'),
+    );
+    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json']);
   });
 
-  it.skipIf(!cargoOnPath || existsSync('/usr/bin/bpf-linker') || existsSync('/usr/local/bin/bpf-linker'))('reports bpf-linker missing, with the command that installs it', () => {
-    // A PATH with cargo, rustc and rustup but no bpf-linker.
-    const cwd = tempDir('verify-nolinker');
-    const bin = path.join(cwd, 'bin');
-    mkdirSync(bin);
-    for (const tool of ['cargo', 'rustc', 'rustup', 'git']) {
-      const found = whichAll(tool)[0];
-      if (found) symlinkSync(found, path.join(bin, tool));
-    }
-    // bpf-linker lives in ~/.cargo/bin here, which this PATH leaves out; the linker cc stays reachable.
-    // rustup's proxies put $CARGO_HOME/bin back on PATH for what they run, so point CARGO_HOME at an empty
-    // directory (the xtask has no dependencies, so no registry is needed).
-    const cargoHome = path.join(cwd, 'cargo-home');
-    mkdirSync(path.join(cargoHome, 'bin'), { recursive: true });
-    const r = cli(['probe', '--yes', '--no-git'], cwd, { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, CARGO_HOME: cargoHome });
-    expect(r.status, show(r)).toBe(4);
-    expect(r.stdout).toMatch(/✗ bpf-linker/);
-    expect(r.stdout).toMatch(/cargo install bpf-linker/);
+  it('only an optional prerequisite missing: the build runs, exit 0', async () => {
+    const doctor = doctorJson([
+      { name: 'bpf-linker', ok: true, detail: 'bpf-linker 0.9.15' },
+      { name: 'busybox', ok: false, detail: 'busybox-static not found', fix: 'apt-get install busybox-static', optional: true },
+    ]);
+    const { cargo, outcome, out } = await verifyWith({ doctor: { stdout: doctor } });
+    expect(outcome.exitCode).toBe(0);
+    expect(out).toContain('  - busybox     busybox-static not found (optional: only cargo xtask vm needs it)\n');
+    expect(out).not.toContain('Prerequisites missing');
+    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release']);
   });
 
-  it('says how to install Rust when cargo is not on PATH, and exits 4', () => {
-    const cwd = tempDir('verify-nocargo');
-    const bin = path.join(cwd, 'bin');
-    mkdirSync(bin);
-    const r = cli(['probe', '--yes', '--no-git'], cwd, { PATH: bin });
-    expect(r.status, show(r)).toBe(4);
-    expect(r.stdout).toMatch(/✗ cargo/);
-    expect(r.stdout).toMatch(/rustup\.rs/);
-    expect(readFileSync(path.join(cwd, 'probe', 'aya-atomic.toml'), 'utf8')).toMatch(/name = "probe"/);
+  it('cargo not on PATH: says how to install Rust, exit 4', async () => {
+    const { outcome, out } = await verifyWith(null);
+    expect(outcome.exitCode).toBe(4);
+    expect(outcome.prerequisites).toEqual([
+      { name: 'cargo', ok: false, detail: 'cargo is not on PATH', fix: "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)" },
+    ]);
+    expect(out).toContain("  ✗ cargo       cargo is not on PATH\n    fix: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)\n");
+  });
+
+  it('a doctor that cannot run (the xtask does not compile): named, with its last line and a fix, exit 4', async () => {
+    const { outcome } = await verifyWith({
+      doctor: { stderr: '   Compiling xtask v0.1.0\nerror[E0658]: use of unstable library feature\nerror: could not compile `xtask` (bin "xtask")\n', exit: 101 },
+    });
+    expect(outcome.exitCode).toBe(4);
+    expect(outcome.prerequisites[1]).toEqual({
+      name: 'xtask', ok: false, detail: 'cargo xtask doctor did not run: error: could not compile `xtask` (bin "xtask")', fix: 'rustup update stable',
+    });
+  });
+
+  it('a doctor that cannot download its dependencies says so, instead of the raw error', async () => {
+    const { outcome } = await verifyWith({ doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 } });
+    expect(outcome.prerequisites[1].detail).toBe(
+      'cargo xtask doctor did not run: crates.io could not be reached to resolve the workspace (run online, or --offline with a filled cargo cache)',
+    );
+  });
+
+  it('--offline reaches the doctor', async () => {
+    const { cargo } = await verifyWith({ doctor: { stdout: MISSING } }, { offline: true });
+    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json --offline']);
+  });
+
+  it('with a toolchain directory, no other packaged Rust is suggested', async () => {
+    const doctor = doctorJson([{ name: 'rust-src', ok: false, detail: 'no library source in /opt/rust', fix: 'install the library source' }]);
+    const { out } = await verifyWith({ doctor: { stdout: doctor } }, { toolchain: '/opt/rust' });
+    expect(out).not.toContain('Or use the Rust in');
+  });
+
+  // Depends on this machine: Debian's rust-web Rust with its library source (CI installs it).
+  const packagedRust = ['/usr/bin/cargo', '/usr/bin/rustc', '/usr/lib/rustlib/src/rust/library/Cargo.lock'].every((p) => fs.existsSync(p));
+  const NO_SRC = doctorJson([{ name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' }]);
+  it("the nightly's rust-src missing and a packaged Rust with its library source in /usr/bin: suggests it", async (ctx) => {
+    ctx.skip(!packagedRust, 'no packaged Rust with its library source here (/usr/bin/cargo, /usr/bin/rustc, /usr/lib/rustlib/src/rust/library)');
+    const { out } = await verifyWith({ doctor: { stdout: NO_SRC } });
+    expect(out).toContain(
+      '  Or use the Rust in /usr/bin, which has its library source: set EBPF_TOOLCHAIN to "/usr/bin" in .cargo/config.toml ' +
+        "(or generate with --toolchain /usr/bin); its LLVM must match bpf-linker's.\n",
+    );
+  });
+  it('without a packaged Rust with its library source: no such suggestion', async (ctx) => {
+    ctx.skip(packagedRust, 'this machine has a packaged Rust with its library source in /usr/bin');
+    const { out } = await verifyWith({ doctor: { stdout: NO_SRC } });
+    expect(out).not.toContain('Or use the Rust in');
+  });
+});
+
+describe('verify: prerequisites, through the built command', () => {
+  it('exit 4, the report in --json, the fix commands on stderr, the workspace stays', async () => {
+    const cwd = makeTmp('verify');
+    const cargo = fakeCargo(makeTmp('fake-cargo'), { doctor: { stdout: MISSING } });
+    const result = await runCli(['probe', '--yes', '--no-git', '--json'], { cwd, verify: true, env: cargo.env });
+    expect(result.code, show(result)).toBe(4);
+    const report = parseJson(result);
+    expect(report).toMatchObject({ schemaVersion: 2, ok: false, exitCode: 4, verify: { exitCode: 4, build: { status: 'not-run' } } });
+    expect(report.verify.prerequisites).toHaveLength(6);
+    expect(result.stderr).toContain('    fix: cargo install bpf-linker\n');
+    expect(result.stderr).toContain('  cargo xtask doctor                    # after the fixes above\n');
+    expect(fs.existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
   });
 });

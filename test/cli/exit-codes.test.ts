@@ -1,87 +1,123 @@
-// The exit codes reachable without the eBPF toolchain (4 and 5 belong to verify), and runs without a terminal.
-import { spawnSync } from 'node:child_process';
+// The exit codes reachable without verify (4, 5 and verify's 130 are in test/verify-*.test.ts; OS errors,
+// exit 1, in os-errors.test.ts), through the built command; and runs without a terminal. The messages of
+// usage errors are tested in-process (test/unit/resolve.test.ts, generate.test.ts); here: the code as the
+// process ends, that nothing is written, and that no value ever reaches a shell.
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { BIN, makeTmp, parseJson, readToml, runCli, show, snapshot } from '../helpers/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cliEnv, findNamed, makeTmp, readToml, runCli, show, snapshot, tmpRootDir } from '../helpers/cli.js';
 
-describe('exit codes', () => {
+afterAll(() => {
+  // Whatever a test did, no shell ever ran a command substitution (in the temp tree or the repository).
+  expect(findNamed(tmpRootDir(), 'pwned')).toEqual([]);
+  expect(fs.existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
+});
+
+/**
+ * For exit 3. <root>/outside: a file and a directory the target links to.
+ * <root>/probe: a file, a link and a nested file at template file paths, a link where a template
+ * directory is, a file where a template directory is, and files the template does not write.
+ */
+function populated() {
+  const root = makeTmp('nonempty');
+  const outside = path.join(root, 'outside');
+  fs.mkdirSync(path.join(outside, 'ebpf-dir', 'src'), { recursive: true });
+  fs.writeFileSync(path.join(outside, 'readme.txt'), 'outside readme\n');
+  fs.writeFileSync(path.join(outside, 'ebpf-dir', 'Cargo.toml'), 'outside cargo\n');
+  fs.writeFileSync(path.join(outside, 'ebpf-dir', 'src', 'main.rs'), 'fn outside() {}\n');
+  const target = path.join(root, 'probe');
+  fs.mkdirSync(path.join(target, 'probe-common'), { recursive: true });
+  fs.mkdirSync(path.join(target, 'docs'));
+  fs.writeFileSync(path.join(target, 'Cargo.toml'), '[workspace] # mine\n');
+  fs.writeFileSync(path.join(target, 'probe-common', 'Cargo.toml'), 'mine too\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(target, 'probe-common', 'keep.rs'), '// untouched\n');
+  fs.writeFileSync(path.join(target, 'notes.txt'), 'notes\n');
+  fs.writeFileSync(path.join(target, 'docs', 'a.md'), '# a\n');
+  fs.writeFileSync(path.join(target, 'xtask'), 'a file where the template has a directory\n');
+  fs.symlinkSync('../outside/readme.txt', path.join(target, 'README.md'));
+  fs.symlinkSync(path.join(outside, 'ebpf-dir'), path.join(target, 'probe-ebpf'));
+  return { root, outside, target };
+}
+
+describe.concurrent('exit codes', () => {
   it('0: generated', async () => {
     const cwd = makeTmp('exit0');
     const result = await runCli(['probe', '--yes', '--no-git'], { cwd });
     expect(result.code, show(result)).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Wrote');
-  });
-
-  it('1: an unexpected error (the OS rejects the path: a 300-character name) is reported, nothing written', async () => {
-    const cwd = makeTmp('exit1');
-    const result = await runCli(['x'.repeat(300), '--yes', '--no-git', '--json'], { cwd });
-    expect(result.code, show(result)).toBe(1);
-    const report = parseJson(result);
-    expect(report).toMatchObject({ ok: false, exitCode: 1, error: { kind: 'unexpected' } });
-    expect(result.stderr).toMatch(/Unexpected error: .*ENAMETOOLONG/);
-    expect(fs.readdirSync(cwd)).toEqual([]);
+    expect(result.stdout).toMatch(/^✓ Wrote \d+ files to probe$/m);
   });
 
   it.each([
-    [['--frobnicate'], /unknown option "--frobnicate"/],
-    [['--overwrit'], /unknown option "--overwrit"; did you mean --overwrite\?/],
-    [['--yes=1'], /takes no value/],
-    [['--map'], /--map needs a value/],
-    [['one', 'two'], /at most one directory, got 2/],
-  ])('2: usage error %j', async (args, message) => {
+    ['an unknown flag', ['--frobnicate'], 'unknown option "--frobnicate"'],
+    // Issue 13, item 10: control characters in a path argument.
+    ['a newline in the directory', ['a\nb'], 'the directory "a\\nb" contains a newline; choose a path without control characters'],
+    ['a hostile name', ['--name', '$(touch pwned)'], '--name: crate name "$(touch pwned)" is not valid'],
+  ])('2: %s, nothing written, no shell', async (_, args, message) => {
     const cwd = makeTmp('exit2');
-    const result = await runCli([...args], { cwd });
+    const result = await runCli([...args, '--yes', '--no-git'], { cwd });
     expect(result.code, show(result)).toBe(2);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain(`✖ ${message}`);
+    expect(result.stdout).toBe('');
     expect(fs.readdirSync(cwd)).toEqual([]);
   });
 
-  it('3: the target is an existing file, left untouched', async () => {
-    const cwd = makeTmp('exit3-file');
-    fs.writeFileSync(path.join(cwd, 'probe'), 'a file\n');
+  // Issue 13, item 6: a target that can never be a directory is a usage error with the accurate reason
+  // (every kind in-process, test/unit/generate.test.ts; host.test.ts for the reasons).
+  const mkfifo = (p: string) => {
+    const r = spawnSync('mkfifo', [p]);
+    if (r.status !== 0) throw new Error(`mkfifo ${p} failed`);
+  };
+  it.each([
+    ['a fifo', (cwd: string) => mkfifo(path.join(cwd, 'probe')), 'probe', () => '"probe" is a named pipe (fifo)'],
+    ['a path two levels below a file', (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'), 'a-file/sub/probe',
+      (cwd: string) => `"a-file/sub/probe" lies below ${cwd}/a-file, which is a file`],
+  ])('2: the target is %s: the reason, nothing written or changed', async (_, make, target, reason) => {
+    const cwd = makeTmp('never-a-dir');
+    make(cwd);
     const before = snapshot(cwd);
-    const result = await runCli(['probe', '--yes', '--no-git', '--overwrite'], { cwd });
-    expect(result.code, show(result)).toBe(3);
-    expect(result.stderr).toContain(`${path.join(cwd, 'probe')} exists and is not a directory; choose another path`);
+    const result = await runCli([target, '--yes', '--no-git', '--overwrite', '--name', 'probe'], { cwd });
+    expect(result.code, show(result)).toBe(2);
+    expect(result.stderr).toBe(`✖ ${reason(cwd)}; choose another directory\n`);
     expect(snapshot(cwd)).toEqual(before);
   });
 
-  it('3: the target is a link to a file', async () => {
-    const cwd = makeTmp('exit3-link');
-    fs.writeFileSync(path.join(cwd, 'real'), 'a file\n');
-    fs.symlinkSync('real', path.join(cwd, 'probe'));
-    const before = snapshot(cwd);
-    const result = await runCli(['probe', '--yes', '--no-git'], { cwd });
-    expect(result.code, show(result)).toBe(3);
-    expect(result.stderr).toContain('exists and is not a directory');
-    expect(snapshot(cwd)).toEqual(before);
-  });
-
-  it('3: the target lies below a file', async () => {
-    const cwd = makeTmp('exit3-below');
-    fs.writeFileSync(path.join(cwd, 'a-file'), 'a file\n');
-    const before = snapshot(cwd);
-    const result = await runCli(['a-file/probe', '--yes', '--no-git', '--name', 'probe'], { cwd });
-    expect(result.code, show(result)).toBe(3);
-    expect(result.stderr).toContain(`${path.join(cwd, 'a-file', 'probe')} lies below a file, not a directory`);
-    expect(snapshot(cwd)).toEqual(before);
-  });
-
-  it('3: a non-empty directory without --overwrite (the current directory, ".")', async () => {
+  it('3: a non-empty directory without --overwrite (the current directory, "."), untouched', async () => {
     const cwd = makeTmp('exit3-dot');
     fs.writeFileSync(path.join(cwd, 'main.c'), 'int main(){}\n');
     const result = await runCli(['.', '--yes', '--no-git', '--name', 'probe'], { cwd });
     expect(result.code, show(result)).toBe(3);
-    expect(result.stderr).toMatch(/is not empty \(main\.c\)/);
+    expect(result.stderr).toContain('. is not empty ("main.c").');
     expect(fs.readdirSync(cwd)).toEqual(['main.c']);
   });
 
-  // 130: Ctrl-C while writing is in overwrite.test.ts, Ctrl-C and Esc at a prompt in interactive.test.ts.
+  it('3: a non-empty directory without --overwrite: every byte untouched (links too), the message says how to proceed', async () => {
+    const { root } = populated();
+    const before = snapshot(root);
+    const result = await runCli(['probe', '--yes', '--no-git'], { cwd: root });
+    expect(result.code, show(result)).toBe(3);
+    expect(snapshot(root)).toEqual(before);
+    expect(result.stderr).toBe(
+      '✖ probe is not empty ("Cargo.toml", "README.md", "docs", "notes.txt", "probe-common", … (7 entries)).\n' +
+        "Use --overwrite to write into it: the files at the template's paths are backed up, then replaced; other files stay untouched.\n",
+    );
+  });
+
+  it('3: a directory holding anything but version-control or editor metadata (a dotfile) is not empty', async () => {
+    const root = makeTmp('dotfile');
+    fs.mkdirSync(path.join(root, 'probe'));
+    fs.writeFileSync(path.join(root, 'probe', '.env'), 'SECRET=1\n');
+    const result = await runCli(['probe', '--yes', '--no-git'], { cwd: root });
+    expect(result.code, show(result)).toBe(3);
+    expect(fs.readdirSync(path.join(root, 'probe'))).toEqual(['.env']);
+  });
+
+  // 130: at a prompt in interactive.test.ts, while writing in test/unit/write.test.ts (in-process), during
+  // verify in test/verify-run.test.ts.
 });
 
-describe('without a terminal', () => {
+describe.concurrent('without a terminal', () => {
   it('no flags at all and stdin an open pipe: never waits, writes aya-atomic-counter with the defaults', async () => {
     const cwd = makeTmp('notty');
     const result = await runCli([], { cwd, keepStdinOpen: true });
@@ -104,24 +140,32 @@ describe('without a terminal', () => {
     expect(result.code, show(result)).toBe(3);
   });
 
-  it('an underivable name is exit 2 there, not a question', async () => {
+  it('directory "123": exit 2 there, saying why no name follows from it and how to give one', async () => {
     const cwd = makeTmp('notty-2');
     const result = await runCli(['123', '--no-git'], { cwd, keepStdinOpen: true });
     expect(result.timedOut).toBe(false);
     expect(result.code, show(result)).toBe(2);
-    expect(result.stderr).toContain('--name <crate>');
+    expect(result.stderr).toBe(
+      '✖ cannot derive a crate name from the directory: the directory name "123" has no ASCII letter to start a crate name with\n' +
+        'Pass one with --name <crate> (lower-case ASCII letters, digits, "-" and "_", starting with a letter, at most 64 characters (e.g. my-probe)).\n',
+    );
+    expect(fs.readdirSync(cwd)).toEqual([]);
   });
 });
 
 describe('an older Node', () => {
-  it('gets one line naming the version needed, not a stack trace', () => {
+  it('gets one line naming the version needed, not a stack trace', async () => {
     // Node 18 cannot be installed here; make this Node report 18.19.0 before the bin's check runs.
     const cwd = makeTmp('old-node');
     const fake = path.join(cwd, 'node18.cjs');
     fs.writeFileSync(fake, "Object.defineProperty(process.versions, 'node', { value: '18.19.0' });\n");
-    const r = spawnSync(process.execPath, ['--require', fake, BIN, 'probe', '--yes'], { cwd, encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('create-aya-atomic needs Node.js 20 or newer; this is Node.js 18.19.0.');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--require', fake, BIN, 'probe', '--yes'], { cwd, env: cliEnv() }, (_, __, stderr) =>
+        resolve({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('create-aya-atomic needs Node.js 20 or newer; this is Node.js 18.19.0.\n');
     expect(fs.readdirSync(cwd)).toEqual(['node18.cjs']);
   });
 });

@@ -8,9 +8,9 @@ import { cliEnv, gitConfigWithIdentity, makeTmp, parseJson, runCli, show } from 
 
 const git = (cwd: string, args: string[], env = {}) =>
   spawnSync('git', args, { cwd, env: cliEnv(env), encoding: 'utf8' });
-const hasGit = spawnSync('git', ['--version']).status === 0;
+const noGit = spawnSync('git', ['--version']).status === 0 ? undefined : 'git is not on PATH';
 
-describe.skipIf(!hasGit)('git', () => {
+describe.skipIf(noGit).concurrent(`git${noGit ? ` (skipped: ${noGit})` : ''}`, () => {
   it('with an identity: git init and one initial commit holding every file', async () => {
     const cwd = makeTmp('git-commit');
     const env = { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() };

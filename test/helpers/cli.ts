@@ -1,12 +1,11 @@
 // Helpers for tests that run the BUILT command (bin/create-aya-atomic.js → dist/) as a child process.
 // `npm test` builds first; run `npm run build` before `npx vitest` by hand.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { mkTestTmp } from './tree.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.js');
@@ -31,7 +30,7 @@ afterAll(() => {
 /** The test file's temporary root (created on first use, removed after the file's tests). */
 export function tmpRootDir(): string {
   if (!tmpRoot) {
-    tmpRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'create-aya-atomic-test-')));
+    tmpRoot = mkTestTmp('create-aya-atomic-test-');
     fs.writeFileSync(path.join(tmpRoot, 'gitconfig-empty'), '');
   }
   return tmpRoot;
@@ -48,7 +47,11 @@ export function makeTmp(label = 't'): string {
 /** A git config file with an identity, for GIT_CONFIG_GLOBAL. */
 export function gitConfigWithIdentity(): string {
   const file = path.join(tmpRootDir(), 'gitconfig-identity');
-  fs.writeFileSync(file, '[user]\n\tname = Test Person\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n');
+  // Written once, whole (tests running at the same time read it): a temporary name, then a rename.
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, '[user]\n\tname = Test Person\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n');
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  }
   return file;
 }
 
@@ -162,73 +165,32 @@ export function show(result: RunResult): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// File trees.
+// File trees: see tree.ts (no dist/ needed there, so in-process tests use it too).
 
-export type TreeEntry =
-  | { type: 'file'; sha256: string; mode: number }
-  | { type: 'dir'; mode: number }
-  | { type: 'symlink'; target: string }
-  | { type: 'other' };
+export { filesIn, findNamed, readToml, snapshot, type TreeEntry } from './tree.js';
 
-/** Every entry under dir (relative paths with '/'), never following symbolic links. */
-export function snapshot(dir: string): Record<string, TreeEntry> {
-  const out: Record<string, TreeEntry> = {};
-  // Entries that vanish while we look (a run still writing) are left out.
-  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
-  const walk = (abs: string, rel: string) => {
-    let names: string[];
-    try {
-      names = fs.readdirSync(abs).sort();
-    } catch (e) {
-      if (gone(e)) return;
-      throw e;
-    }
-    for (const name of names) {
-      const full = path.join(abs, name);
-      const key = rel ? `${rel}/${name}` : name;
-      try {
-        const st = fs.lstatSync(full);
-        if (st.isSymbolicLink()) out[key] = { type: 'symlink', target: fs.readlinkSync(full) };
-        else if (st.isDirectory()) {
-          out[key] = { type: 'dir', mode: st.mode & 0o7777 };
-          walk(full, key);
-        } else if (st.isFile()) {
-          out[key] = { type: 'file', sha256: createHash('sha256').update(fs.readFileSync(full)).digest('hex'), mode: st.mode & 0o7777 };
-        } else out[key] = { type: 'other' };
-      } catch (e) {
-        if (!gone(e)) throw e;
-      }
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir, '');
-  return out;
-}
-
-/** Relative paths of regular files under dir (not following links). */
-export function filesIn(dir: string): string[] {
-  return Object.entries(snapshot(dir))
-    .filter(([, e]) => e.type === 'file')
-    .map(([p]) => p)
-    .sort();
-}
-
-/** Paths under root (following nothing) whose base name is `name`. */
-export function findNamed(root: string, name: string): string[] {
-  return Object.keys(snapshot(root)).filter((p) => path.posix.basename(p) === name);
-}
-
-export function readToml(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(path.join(dir, 'aya-atomic.toml'), 'utf8').split('\n')) {
-    const m = /^([a-z-]+) = "(.*)"$/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-// Terminal escape sequences (CSI, OSC and two-character escapes).
-// eslint-disable-next-line no-control-regex
+/** Any escape sequence at all. */
 export const ESC_RE = /\x1b/;
+/** A colour: an SGR sequence setting a foreground or background colour (30-37, 39, 40-47, 49, 90-97, 100-107, 38;…, 48;…). */
+export const SGR_COLOR_RE = /\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Whether process `pid` has ended (a zombie waiting for a reaper counts as ended: it runs nothing). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    throw e;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true; // gone between the two looks
+  }
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -33,15 +33,18 @@ def main() -> int:
         return 2
     command = args[1:]
 
+    winsize = struct.pack("HHHH", rows, cols, 0, 0)
     pid, master = pty.fork()
     if pid == 0:
+        # The size is set before the command starts, so its first look at the terminal sees it.
+        fcntl.ioctl(0, termios.TIOCSWINSZ, winsize)
         try:
             os.execvp(command[0], command)
         except OSError as e:
             sys.stderr.write("pty-relay: cannot run %s: %s\n" % (command[0], e))
         os._exit(127)
 
-    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    fcntl.ioctl(master, termios.TIOCSWINSZ, winsize)
     stdin_open = True
     while True:
         watched = [master] + ([0] if stdin_open else [])

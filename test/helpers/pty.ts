@@ -22,6 +22,9 @@ export const hasPython = (() => {
   return r.status === 0;
 })();
 
+/** Why the terminal tests cannot run here, for the skip; undefined when they can. */
+export const noPty = hasPython ? undefined : 'python3 with its pty, termios and fcntl modules is not installed: the terminal tests drive a pseudo-terminal through it';
+
 export interface PtyExit {
   code: number | null;
   /** Everything the command drew, escape sequences removed. */
@@ -56,9 +59,10 @@ export class PtySession {
     });
   }
 
-  /** Starts `create-aya-atomic args` on a new terminal (adding --no-verify unless opts.verify). */
-  static start(args: readonly string[], opts: { cwd: string; env?: EnvPatch; verify?: boolean }): PtySession {
-    const child = spawn('python3', [PTY_RELAY, '--', process.execPath, BIN, ...cliArgs(args, opts.verify)], {
+  /** Starts `create-aya-atomic args` on a new terminal (adding --no-verify unless opts.verify), 200×50 unless told. */
+  static start(args: readonly string[], opts: { cwd: string; env?: EnvPatch; verify?: boolean; cols?: number; rows?: number }): PtySession {
+    const size = ['--cols', String(opts.cols ?? 200), '--rows', String(opts.rows ?? 50)];
+    const child = spawn('python3', [PTY_RELAY, ...size, '--', process.execPath, BIN, ...cliArgs(args, opts.verify)], {
       cwd: opts.cwd,
       env: cliEnv({ TERM: 'xterm-256color', ...opts.env }),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,132 @@
+// What resolve() needs to know about this machine's file system, read for real.
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Host, TargetState } from './resolve.js';
+import { TEMPLATES_DIR } from './templates.js';
+import { ignoringPattern, type DirectoryFacts, type NameRules } from './validate.js';
+
+/** Entries that do not make a directory "non-empty" (SPEC, Safety). */
+export const IGNORABLE_ENTRIES = ['.git', '.hg', '.svn', '.idea', '.vscode', '.DS_Store', 'Thumbs.db'];
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** Why `p`, which exists but is not a directory (nor a link to one), can never be one. */
+function notADirectory(p: string): string {
+  const st = lstatSync(p);
+  if (st.isSymbolicLink()) {
+    try {
+      statSync(p);
+      return 'is a symbolic link to something that is not a directory';
+    } catch (e) {
+      return errno(e) === 'ELOOP' ? 'is a symbolic link loop' : 'is a symbolic link to nothing (a dangling link)';
+    }
+  }
+  if (st.isFile()) return 'is a file';
+  if (st.isFIFO()) return 'is a named pipe (fifo)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device';
+  if (st.isSocket()) return 'is a socket';
+  return 'is not a directory';
+}
+
+export function inspectTarget(dir: string): TargetState {
+  try {
+    if (!statSync(dir).isDirectory()) return { kind: 'impossible', reason: notADirectory(dir) };
+  } catch (e) {
+    const code = errno(e);
+    if (code === 'ELOOP') return { kind: 'impossible', reason: 'is a symbolic link loop' };
+    if (code === 'ENOTDIR' || code === 'ENOENT') {
+      // Missing: fine, unless it is a dangling link itself, or something on the way is not a directory.
+      let isLink = false;
+      try {
+        isLink = lstatSync(dir).isSymbolicLink();
+      } catch {
+        /* not there at all */
+      }
+      if (isLink) return { kind: 'impossible', reason: notADirectory(dir) };
+      for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
+        let isDir: boolean;
+        try {
+          isDir = statSync(p).isDirectory();
+        } catch (inner) {
+          // Missing (and not a dangling link), or missing because what is above it is a file: look higher.
+          if ((errno(inner) === 'ENOENT' && !existsLink(p)) || errno(inner) === 'ENOTDIR') continue;
+          return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
+        }
+        if (!isDir) return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
+        break;
+      }
+      return { kind: 'missing' };
+    }
+    throw e;
+  }
+  const entries = readdirSync(dir).filter((e) => !IGNORABLE_ENTRIES.includes(e));
+  return entries.length ? { kind: 'non-empty', entries: entries.sort() } : { kind: 'empty' };
+}
+
+function existsLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export function directoryFacts(abs: string): DirectoryFacts {
+  let isDirectory = false;
+  let exists = false;
+  try {
+    isDirectory = statSync(abs).isDirectory();
+    exists = true;
+  } catch {
+    /* missing */
+  }
+  return {
+    exists,
+    isDirectory,
+    hasCargo: isDirectory && existsSync(path.join(abs, 'cargo')),
+    hasRustc: isDirectory && existsSync(path.join(abs, 'rustc')),
+  };
+}
+
+/**
+ * What a crate name must not collide with, from the template itself, so the rules stay right when the
+ * template changes: the packages in its Cargo.lock (the whole dependency graph), its root entries, the
+ * root paths its .gitignore hides, and `target`, cargo's.
+ */
+export function templateNameRules(root = TEMPLATES_DIR): NameRules {
+  const workspace = path.join(root, 'workspace');
+  const lock = readText(path.join(workspace, 'Cargo.lock'));
+  const dependencies = [...lock.matchAll(/^name = "([^"{}]+)"$/gm)].map((m) => m[1]);
+  const templatePaths = readdirSync(workspace)
+    .filter((e) => !e.includes('{{'))
+    .map((e) => (e === '_gitignore' ? '.gitignore' : e));
+  const ignore = readText(path.join(workspace, '_gitignore')).split('\n');
+  return {
+    dependencies,
+    templatePaths,
+    ignoredPaths: (folder) => {
+      if (folder === 'target') return 'cargo writes its build output';
+      const pattern = ignoringPattern(ignore, folder);
+      return pattern ? `the generated .gitignore hides it (${pattern})` : undefined;
+    },
+  };
+}
+
+function readText(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return '';
+    throw e;
+  }
+}
+
+export function fileHost(): Host {
+  let rules: NameRules | undefined;
+  return {
+    readText: (abs) => readFileSync(abs, 'utf8'),
+    inspectTarget,
+    directory: directoryFacts,
+    nameRules: () => (rules ??= templateNameRules()),
+  };
+}

@@ -1,0 +1,397 @@
+// resolve(): the command line, the environment, a recorded config and the answers to prompts become a
+// plan, and nothing else happens. What it must know about the file system (the target directory, a
+// toolchain directory, the config file, the template's names) comes through `Host`; questions go
+// through `Prompter`; so tests drive it in-process with fakes. execute.ts carries the plan out.
+import path from 'node:path';
+import { parseArgs, helpText } from './args.js';
+import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js';
+import { notEmptyError, usageError } from './errors.js';
+import type { MapKind, ProgramKind } from './facts.js';
+import {
+  CONFIG_FLAG, OPTIONS, SWITCH_DEFAULTS, optionSpec,
+  type Context, type OptionKey, type OptionSpec, type Options, type Switches,
+} from './options.js';
+import {
+  NAME_FORM, checkCrateName, controlCharacter, crateNameFromDirectory, programOfAttach, shown,
+  type DirectoryFacts, type NameRules,
+} from './validate.js';
+
+export const DEFAULT_DIR = 'aya-atomic-counter';
+
+export type TargetState =
+  | { kind: 'missing' }
+  | { kind: 'empty' }
+  | { kind: 'non-empty'; entries: string[] }
+  /** Can never be a directory: a file, fifo, device, dangling link, link loop, or below a file. */
+  | { kind: 'impossible'; reason: string };
+
+export interface Host {
+  readText(abs: string): string;
+  inspectTarget(abs: string): TargetState;
+  directory(abs: string): DirectoryFacts;
+  /** Facts about the template the crate name must respect (read on first use). */
+  nameRules(): NameRules;
+}
+
+export interface Prompter {
+  text(q: { message: string; initial?: string; validate: (value: string) => string | true }): Promise<string>;
+  select<T extends string | boolean>(q: {
+    message: string;
+    choices: { title: string; value: T; description?: string }[];
+    initial?: number;
+  }): Promise<T>;
+}
+
+export interface ResolveInput {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  version: string;
+}
+
+export type Source = 'flag' | 'config' | 'prompt' | 'default' | 'directory' | 'attach' | 'workspace';
+
+export interface GeneratePlan {
+  kind: 'generate';
+  dir: string;
+  /** The directory as the user sees it: relative to the working directory when below it. */
+  shownDir: string;
+  options: Options;
+  sources: Record<OptionKey, Source>;
+  switches: Switches;
+  target: TargetState;
+  /** Whether writing into a non-empty target is allowed (--overwrite, or yes at the prompt). */
+  overwrite: boolean;
+  /** Lines worth telling the user (a derived name that dropped characters, a replayed config). */
+  notes: string[];
+}
+
+export interface UpdatePlan {
+  kind: 'update';
+  dir: string;
+  shownDir: string;
+  /** What aya-atomic.toml recorded. */
+  recorded: { version: string; options: Options };
+  /** The options to render with now: the recorded ones, changed by flags. */
+  options: Options;
+  switches: Switches;
+}
+
+export type Plan = { kind: 'help'; text: string } | { kind: 'version'; text: string } | GeneratePlan | UpdatePlan;
+
+const isCI = (env: ResolveInput['env']) => Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
+
+/** Output settings known before the arguments are fully parsed, so even a usage error honours them. */
+export function outputMode(argv: readonly string[]): { json: boolean; color: boolean | undefined } {
+  const end = argv.indexOf('--');
+  const flags = end < 0 ? argv : argv.slice(0, end);
+  const color = flags.includes('--no-color') ? false : flags.includes('--color') ? true : undefined;
+  return { json: flags.includes('--json'), color };
+}
+
+export function shownDirectory(dir: string, cwd: string): string {
+  const rel = path.relative(cwd, dir) || '.';
+  return rel.startsWith('..') || path.isAbsolute(rel) ? dir : rel;
+}
+
+// npm parses the options before `--` itself: those it does not know become `npm_config_<name>` variables
+// (set to "true", the value left behind as an argument), and never reach us. These are ours alone, or
+// npm's but surely meant for us (a --dry-run that writes files, a --json that prints text).
+const SWALLOWED: { variable: string; flag: string; when?: (value: string) => boolean }[] = [
+  ...(['name', 'map', 'ordering', 'program', 'attach', 'toolchain', 'config', 'overwrite'] as const).map((k) => ({ variable: k, flag: `--${k}` })),
+  { variable: 'verify', flag: '--verify / --no-verify' },
+  { variable: 'git', flag: '--no-git', when: (v) => v === 'false' || v === '' },
+  { variable: 'dry_run', flag: '--dry-run', when: (v) => v === 'true' },
+  { variable: 'json', flag: '--json', when: (v) => v === 'true' },
+];
+
+function underNpm(env: ResolveInput['env']): boolean {
+  return ['exec', 'init', 'create'].includes(env.npm_command ?? '') || env.npm_lifecycle_event === 'npx';
+}
+
+function checkNpmSwallowed(input: ResolveInput, positionals: string[]): void {
+  if (!underNpm(input.env)) return;
+  const lost = SWALLOWED.filter(({ variable, when }) => {
+    const value = input.env[`npm_config_${variable}`];
+    return value !== undefined && (when ? when(value) : true);
+  }).map((s) => s.flag);
+  if (!lost.length) return;
+  const left = positionals.length > 1 ? ` (npm passed on ${positionals.slice(1).map((p) => shown(p)).join(', ')} as plain arguments)` : '';
+  throw usageError(
+    `npm kept ${lost.join(', ')} for itself, so ${lost.length === 1 ? 'it' : 'they'} never reached create-aya-atomic${left}.\n` +
+      'Put every option after `--`: npm create aya-atomic@latest [dir] -- [options]',
+  );
+}
+
+/** The directory argument: not empty, no control characters (they end up in names and in output). */
+function checkDirectory(raw: string): string | undefined {
+  if (raw.trim() === '') return 'the directory is empty; pass a path, or "." for the current directory';
+  const control = controlCharacter(raw);
+  if (control) return `the directory ${shown(raw)} contains ${control}; choose a path without control characters`;
+  return undefined;
+}
+
+interface Given {
+  values: Partial<Options>;
+  sources: Partial<Record<OptionKey, Source>>;
+}
+
+/**
+ * Every value given by a flag or the recorded config, validated before anything is asked or written.
+ * An error says where the bad value came from. The program follows the shape of --attach when no
+ * --program is given, and a recorded attach target goes with the recorded program only.
+ */
+function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined, configName: string, ctx: Omit<Context, 'settled'>): Given {
+  const given: Given = { values: {}, sources: {} };
+  const recordedValues = recorded?.values ?? {};
+  const programFrom = flags.program ?? (flags.attach !== undefined ? undefined : recordedValues.program);
+  const raw: Partial<Record<OptionKey, { value: string; source: Source }>> = {};
+  for (const o of OPTIONS) {
+    if (o.key === 'name') {
+      if (flags.name !== undefined) raw.name = { value: flags.name, source: 'flag' };
+      continue; // a recorded name is never replayed: the name follows the new directory
+    }
+    if (flags[o.key] !== undefined) raw[o.key] = { value: flags[o.key]!, source: 'flag' };
+    else if (o.key === 'program') {
+      if (programFrom !== undefined) raw.program = { value: programFrom, source: 'config' };
+    } else if (o.key === 'attach') {
+      // The recorded target belongs to the recorded program: a --program that changes it takes its default.
+      const sameProgram = flags.program === undefined || flags.program.trim().toLowerCase() === recordedValues.program?.trim().toLowerCase();
+      if (recordedValues.attach !== undefined && sameProgram) raw.attach = { value: recordedValues.attach, source: 'config' };
+    } else if (recordedValues[o.key] !== undefined) raw[o.key] = { value: recordedValues[o.key]!, source: 'config' };
+  }
+  // Program before attach: the attach target is checked against it (or implies it).
+  const order: OptionKey[] = ['name', 'map', 'ordering', 'program', 'attach', 'toolchain'];
+  for (const key of order) {
+    const entry = raw[key];
+    if (!entry) continue;
+    const spec = optionSpec(key) as OptionSpec;
+    const result = spec.validate(entry.value, { ...ctx, settled: given.values });
+    if (!result.ok) throw usageError(entry.source === 'flag' ? `${spec.flag}: ${result.reason}` : `${configName}: ${key}: ${result.reason}`);
+    (given.values as Record<string, string>)[key] = result.value;
+    given.sources[key] = entry.source;
+  }
+  if (given.values.attach !== undefined && given.values.program === undefined) {
+    given.values.program = programOfAttach(given.values.attach);
+    given.sources.program = 'attach';
+  }
+  return given;
+}
+
+type ParsedValues = Partial<Record<OptionKey, string>>;
+
+export async function resolve(input: ResolveInput, host: Host, prompter: Prompter): Promise<Plan> {
+  const args = parseArgs(input.argv);
+  const switches: Switches = { ...SWITCH_DEFAULTS, ...args.switches };
+  if (switches.help) return { kind: 'help', text: helpText(input.version) };
+  if (switches.version) return { kind: 'version', text: input.version };
+  checkNpmSwallowed(input, args.positionals);
+  if (args.positionals.length > 1) {
+    throw usageError(
+      `expected at most one directory, got ${args.positionals.length}: ${args.positionals.map((p) => shown(p)).join(' ')}\n` +
+        (underNpm(input.env)
+          ? 'Through npm, put the options after `--` (npm create aya-atomic@latest [dir] -- [options]), or npm keeps them.'
+          : 'Usage: create-aya-atomic [dir] [options] (see --help)'),
+    );
+  }
+  const dirArg = args.positionals[0];
+  if (dirArg !== undefined) {
+    const problem = checkDirectory(dirArg);
+    if (problem) throw usageError(problem);
+  }
+  const ctx: Omit<Context, 'settled'> = {
+    get nameRules() {
+      return host.nameRules();
+    },
+    resolvePath: (raw) => path.resolve(input.cwd, raw),
+    directory: (abs) => host.directory(abs),
+  };
+  const interactive = !switches.yes && !switches.json && input.stdinIsTTY && input.stdoutIsTTY && !isCI(input.env);
+
+  if (switches.update) return resolveUpdate(input, host, args.values, args.config, dirArg, switches, ctx);
+
+  let recorded: RecordedConfig | undefined;
+  if (args.config !== undefined) recorded = readConfig(host, path.resolve(input.cwd, args.config), args.config);
+  const given = validateGiven(args.values, recorded, args.config ?? CONFIG_FILE, ctx);
+  const notes: string[] = [];
+  if (recorded) {
+    const from = recorded.values.name ? ` of ${shown(recorded.values.name)}` : '';
+    notes.push(`replaying the choices${from} from ${args.config}${recorded.version ? ` (create-aya-atomic ${recorded.version})` : ''}; flags win`);
+  }
+
+  // 1. Where to write, and whether we may: asked first, so no question is answered in vain.
+  const inspect = (answer: string) => host.inspectTarget(path.resolve(input.cwd, answer));
+  const impossible = (answer: string, state: TargetState) =>
+    state.kind === 'impossible' ? `${shown(shownDirectory(path.resolve(input.cwd, answer), input.cwd))} ${state.reason}; choose another directory` : undefined;
+  const answer = dirArg ?? (interactive ? await askDirectory(prompter, (v) => impossible(v, inspect(v))) : DEFAULT_DIR);
+  const dir = path.resolve(input.cwd, answer);
+  const target = host.inspectTarget(dir);
+  const never = impossible(answer, target);
+  if (never) throw usageError(never);
+  let overwrite = switches.overwrite;
+  if (target.kind === 'non-empty' && !overwrite) {
+    const listed = `${target.entries.slice(0, 5).map((e) => shown(e)).join(', ')}${target.entries.length > 5 ? `, … (${target.entries.length} entries)` : ''}`;
+    if (interactive) {
+      overwrite = await prompter.select<boolean>({
+        message: `${shownDirectory(dir, input.cwd)} is not empty (${listed}). Write into it?`,
+        choices: [
+          { title: 'Cancel', value: false },
+          { title: "Write into it: files at the template's paths are moved to a backup folder first; others stay untouched", value: true },
+        ],
+        initial: 0,
+      });
+    }
+    if (!overwrite) {
+      throw notEmptyError(
+        `${shownDirectory(dir, input.cwd)} is not empty (${listed}).\n` +
+          "Use --overwrite to write into it: the files at the template's paths are backed up, then replaced; other files stay untouched.",
+      );
+    }
+  }
+
+  // 2. The crate name: --name, else the directory's base name, cleaned; asked when that is not valid.
+  const sources: Partial<Record<OptionKey, Source>> = { ...given.sources };
+  let name = given.values.name;
+  if (name === undefined) {
+    const base = path.basename(dir);
+    const derived = crateNameFromDirectory(base);
+    const check = derived.name ? checkCrateName(derived.name, host.nameRules()) : undefined;
+    const why = !derived.name
+      ? `the directory name ${shown(base)} has no ASCII letter to start a crate name with`
+      : check && !check.ok
+        ? check.reason
+        : undefined;
+    if (!why) {
+      name = derived.name;
+      sources.name = 'directory';
+      if (derived.dropped.length || derived.name !== base) {
+        notes.push(
+          `crate name ${shown(derived.name)}, from the directory ${shown(base)}` +
+            (derived.dropped.length ? ` (dropped ${derived.dropped.map((d) => shown(d)).join(', ')}: not allowed in crate names)` : '') +
+            '; --name sets another',
+        );
+      }
+    } else if (interactive) {
+      name = await prompter.text({
+        message: `Rust package name (${why.split(';')[0]}):`,
+        initial: derived.name || 'my-probe',
+        validate: (v) => {
+          const r = checkCrateName(v.trim(), host.nameRules());
+          return r.ok ? true : r.reason;
+        },
+      });
+      name = name.trim();
+      sources.name = 'prompt';
+    } else {
+      throw usageError(`cannot derive a crate name from the directory: ${why}\nPass one with --name <crate> (${NAME_FORM}).`);
+    }
+  }
+
+  // 3. The choices, each from a flag, the recorded config, a question or its default.
+  const settled: Partial<Options> = { ...given.values, name };
+  const choose = async <K extends 'map' | 'ordering' | 'program'>(key: K) => {
+    if (settled[key] !== undefined) return;
+    const spec = optionSpec(key);
+    if (interactive && spec.question && spec.choices) {
+      settled[key] = await prompter.select<Options[K]>({
+        message: spec.question(settled),
+        choices: spec.choices.map((c) => ({ title: c.value, value: c.value, description: spec.hint?.(c.value, settled) ?? c.hint })),
+        initial: 0,
+      });
+      sources[key] = 'prompt';
+    } else {
+      settled[key] = spec.default(settled);
+      sources[key] = 'default';
+    }
+  };
+  await choose('map');
+  await choose('ordering');
+  await choose('program');
+  const program = settled.program as ProgramKind;
+  const options: Options = {
+    name,
+    map: settled.map as MapKind,
+    ordering: settled.ordering!,
+    program,
+    attach: settled.attach ?? optionSpec('attach').default({ program }),
+    toolchain: settled.toolchain ?? optionSpec('toolchain').default({}),
+  };
+  sources.attach ??= 'default';
+  sources.toolchain ??= 'default';
+  return {
+    kind: 'generate', dir, shownDir: shownDirectory(dir, input.cwd), options,
+    sources: sources as Record<OptionKey, Source>, switches, target, overwrite, notes,
+  };
+}
+
+async function askDirectory(prompter: Prompter, impossible: (answer: string) => string | undefined): Promise<string> {
+  const answer = await prompter.text({
+    message: 'Project directory:',
+    initial: DEFAULT_DIR,
+    validate: (v) => {
+      const value = v.trim() === '' ? DEFAULT_DIR : v;
+      return checkDirectory(value) ?? impossible(value) ?? true;
+    },
+  });
+  return answer.trim() === '' ? DEFAULT_DIR : answer;
+}
+
+function readConfig(host: Host, abs: string, given: string): RecordedConfig {
+  let text: string;
+  try {
+    text = host.readText(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read ${CONFIG_FLAG} ${shown(given)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`);
+  }
+  return parseConfig(text, given);
+}
+
+async function resolveUpdate(
+  input: ResolveInput,
+  host: Host,
+  flags: ParsedValues,
+  config: string | undefined,
+  dirArg: string | undefined,
+  switches: Switches,
+  ctx: Omit<Context, 'settled'>,
+): Promise<UpdatePlan> {
+  if (config !== undefined) throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
+  const dir = path.resolve(input.cwd, dirArg ?? '.');
+  const file = path.join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = host.readText(file);
+  } catch {
+    throw usageError(
+      `${shownDirectory(dir, input.cwd)} is not a workspace made by create-aya-atomic: it has no ${CONFIG_FILE}.\n` +
+        'Run --update in (or point it at) the directory that holds it.',
+    );
+  }
+  const recorded = parseConfig(text, shownDirectory(file, input.cwd));
+  if (!recorded.version) throw usageError(`${shownDirectory(file, input.cwd)} does not say which create-aya-atomic version wrote it (key "create-aya-atomic")`);
+  const missing = OPTIONS.map((o) => o.key).filter((k) => recorded.values[k] === undefined);
+  if (missing.length) throw usageError(`${shownDirectory(file, input.cwd)} lacks ${missing.join(', ')}`);
+  // The recorded options must still be valid (a toolchain directory may be gone: say so).
+  const recordedGiven = validateGiven({ ...recorded.values }, undefined, CONFIG_FILE, ctx);
+  const recordedOptions = recordedGiven.values as Options;
+  if (flags.name !== undefined && flags.name !== recordedOptions.name) {
+    throw usageError(`--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`);
+  }
+  // Options may change in the same step; a new program without --attach takes its default target, and
+  // an --attach without --program brings the program its shape implies.
+  const { name: _name, ...changes } = flags;
+  if (changes.program === undefined && changes.attach === undefined) changes.program = recordedOptions.program;
+  const changed = validateGiven(changes, undefined, CONFIG_FILE, ctx);
+  const options: Options = { ...recordedOptions, ...changed.values, name: recordedOptions.name };
+  if (options.program !== recordedOptions.program && changes.attach === undefined) {
+    options.attach = optionSpec('attach').default({ program: options.program });
+  }
+  return {
+    kind: 'update', dir, shownDir: shownDirectory(dir, input.cwd),
+    recorded: { version: recorded.version, options: recordedOptions }, options, switches,
+  };
+}
+
