@@ -2,7 +2,7 @@
 // Our own code is one file, dist/index.js: every module Node loads costs a start-up (resolve, read,
 // compile), and ours are small. The two libraries only some runs need are files of their own in
 // dist/vendor/, imported on demand: prompts (a question on a terminal) and fs-extra (a move across
-// devices). Whitespace and syntax are minified, names kept, so a stack trace a user sends reads as the source.
+// devices). Minified, but functions keep their names, so a stack trace a user sends names them.
 // Also writes THIRD-PARTY-LICENSES.md from the licence files of exactly the packages esbuild bundled
 // (read from its metafile). `BUILD_ANALYZE=1 node scripts/build.mjs` prints what takes room in each output.
 import { build } from 'esbuild';
@@ -31,14 +31,17 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
+  minify: true,
   keepNames: true,
   legalComments: 'none', // the licences are in THIRD-PARTY-LICENSES.md
   metafile: true,
-  // prompts' main file picks `dist/` (Babel output for Node < 8.6) or `lib/` at run time, so a bundler
-  // takes both; `lib/` is the code that runs on Node >= 8.6: bundle only that (halves prompts' size).
-  alias: { prompts: './node_modules/prompts/lib/index.js' },
+  // (`lib/` is prompts' code for Node >= 8.6; its `dist/` is a Babel build for older ones.)
+  // prompts and fs-extra do not export the files we bundle (only the text and select elements; move).
+  alias: {
+    'prompts/lib/elements/text.js': './node_modules/prompts/lib/elements/text.js',
+    'prompts/lib/elements/select.js': './node_modules/prompts/lib/elements/select.js',
+    'fs-extra/lib/move/index.js': './node_modules/fs-extra/lib/move/index.js',
+  },
   // prompts and fs-extra are CommonJS: give them a require() inside the ES module bundle.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',

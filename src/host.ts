@@ -95,12 +95,13 @@ export function directoryFacts(abs: string): DirectoryFacts {
  */
 export function templateNameRules(root = TEMPLATES_DIR): NameRules {
   const workspace = path.join(root, 'workspace');
-  const lock = readText(path.join(workspace, 'Cargo.lock'));
+  // The lock is part of the template: without it no name could be checked against the dependencies.
+  const lock = readFileSync(path.join(workspace, 'Cargo.lock'), 'utf8');
   const dependencies = [...lock.matchAll(/^name = "([^"{}]+)"$/gm)].map((m) => m[1]);
   const templatePaths = readdirSync(workspace)
     .filter((e) => !e.includes('{{'))
     .map((e) => (e === '_gitignore' ? '.gitignore' : e));
-  const ignore = readText(path.join(workspace, '_gitignore')).split('\n');
+  const ignore = readFileSync(path.join(workspace, '_gitignore'), 'utf8').split('\n');
   return {
     dependencies,
     templatePaths,
@@ -110,15 +111,6 @@ export function templateNameRules(root = TEMPLATES_DIR): NameRules {
       return pattern ? `the generated .gitignore hides it (${pattern})` : undefined;
     },
   };
-}
-
-function readText(p: string): string {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return '';
-    throw e;
-  }
 }
 
 export function fileHost(): Host {

@@ -1,25 +1,24 @@
-// The terminal's Prompter, on the prompts library. Loaded only when a question is asked.
+// The terminal's Prompter, on the prompts library's elements. Loaded only when a question is asked.
 import { cancelled } from './errors.js';
 import type { Prompter } from './resolve.js';
 import { fit } from './ui.js';
+import type { ElementClass } from './vendor/prompts.js';
 
 /** A prompt's extra text (a hint, a validation message) on one terminal line: wrapped text leaves stale lines behind. */
 const oneLine = (text: string) => fit(text.split('\n')[0], (process.stdout.columns || 80) - 4);
 
 export async function terminalPrompter(color: boolean): Promise<Prompter> {
-  const prompts = await (await import('./vendor/prompts.js')).loadPrompts(color);
-  const ask = async <T>(question: Omit<import('prompts').PromptObject, 'name'>): Promise<T> => {
-    const answer = await prompts({ ...question, name: 'value' }, {
-      onCancel: () => {
-        throw cancelled();
-      },
+  const { TextPrompt, SelectPrompt } = await (await import('./vendor/prompts.js')).loadElements(color);
+  // Ctrl-C or Esc aborts the question: the run is cancelled (exit 130).
+  const ask = <T>(Element: ElementClass, options: Record<string, unknown>) =>
+    new Promise<T>((resolve, reject) => {
+      const element = new Element(options);
+      element.on('submit', (value) => resolve(value as T));
+      element.on('abort', () => reject(cancelled()));
     });
-    return answer.value as T;
-  };
   return {
     text: (q) =>
-      ask<string>({
-        type: 'text',
+      ask<string>(TextPrompt, {
         message: q.message,
         initial: q.initial,
         validate: (v: string) => {
@@ -28,8 +27,7 @@ export async function terminalPrompter(color: boolean): Promise<Prompter> {
         },
       }),
     select: (q) =>
-      ask({
-        type: 'select',
+      ask(SelectPrompt, {
         message: q.message,
         choices: q.choices.map((c) => ({ title: c.title, value: c.value, description: c.description && oneLine(c.description) })),
         initial: q.initial ?? 0,

@@ -1,6 +1,6 @@
 // Verify (SPEC, Verify): prerequisites from the generated workspace's own `cargo xtask doctor --json`,
 // then a plain `cargo build --release` with progress and a full log, then, as root, the loader's
-// `--check`. Every child runs in its own process group and is stopped with it on Ctrl-C, SIGTERM or
+// `--check` (through `cargo xtask run`). Every child runs in its own process group and is stopped with it on Ctrl-C, SIGTERM or
 // SIGHUP, so no rustc or bpf-linker outlives the run.
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -106,8 +106,9 @@ const signalName = (signal: AbortSignal) => (typeof signal.reason === 'string' ?
 
 export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const { ui } = ctx;
+  // --offline reaches every cargo verify runs, the xtask's own included, through cargo's variable.
+  const env = ctx.offline ? { ...CARGO_ENV, CARGO_NET_OFFLINE: 'true' } : CARGO_ENV;
   const outcome: VerifyOutcome = { exitCode: EXIT.ok, prerequisites: [], build: { status: 'not-run' }, check: { status: 'not-run' } };
-  const offline = ctx.offline ? ['--offline'] : [];
   const cancelledNow = (step: string, progress?: { done(line: string): void }) => {
     const line = `${c.yellow(`${step} stopped`)} (${signalName(ctx.signal)}); the workspace stays in place`;
     if (progress) progress.done(line);
@@ -117,19 +118,21 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
 
   // 1. Prerequisites: cargo here (without it the xtask cannot run), everything else from the doctor.
   const checking = ui.progress('Checking prerequisites (cargo xtask doctor)');
-  const cargo = await run('cargo', ['--version'], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
+  const cargo = await run('cargo', ['--version'], { cwd: ctx.dir, signal: ctx.signal, env });
   if (ctx.signal.aborted) return cancelledNow('Checking prerequisites', checking);
   if (cargo.code === 0) {
     outcome.prerequisites.push({ name: 'cargo', ok: true, detail: cargo.output.trim() });
-    const doctor = await run('cargo', ['xtask', 'doctor', '--json', ...offline], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
+    const doctor = await run('cargo', ['xtask', 'doctor', '--json'], { cwd: ctx.dir, signal: ctx.signal, env });
     if (ctx.signal.aborted) return cancelledNow('Checking prerequisites', checking);
-    const checks = parseDoctor(doctor.output);
+    const checks = parseDoctor(doctor.stdout);
     if (checks) outcome.prerequisites.push(...checks);
     else {
-      const why = classifyBuildFailure(doctor.output) === 'network'
-        ? 'crates.io could not be reached to resolve the workspace (run online, or --offline with a filled cargo cache)'
-        : (doctor.output.trim().split('\n').pop() ?? '').slice(0, 300);
-      outcome.prerequisites.push({ name: 'xtask', ok: false, detail: `cargo xtask doctor did not run: ${why}`, fix: 'rustup update stable' });
+      const network = classifyBuildFailure(doctor.output) === 'network';
+      outcome.prerequisites.push({
+        name: 'xtask', ok: false,
+        detail: `cargo xtask doctor did not run: ${network ? 'the crates of the workspace could not be fetched to resolve it' : (doctor.output.trim().split('\n').pop() ?? '').slice(0, 300)}`,
+        fix: network ? 'run online (cargo fetches the workspace\'s crates), or --offline with a filled cargo cache' : 'rustup update stable',
+      });
     }
   } else {
     outcome.prerequisites.push({
@@ -164,10 +167,10 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const log = createWriteStream(logPath);
   const progress = ui.progress('Building the workspace (cargo build --release)');
   const started = Date.now();
-  const build = await run('cargo', ['build', '--release', ...offline], {
+  const build = await run('cargo', ['build', '--release'], {
     cwd: ctx.dir,
     signal: ctx.signal,
-    env: CARGO_ENV,
+    env,
     onData: (s) => {
       log.write(s);
       const step = [...s.matchAll(/^\s*(Compiling|Checking|Building|Finished|Running|Downloaded)\s+(\S+)/gm)].pop();
@@ -194,10 +197,10 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   // 3. The kernel's verifier, when we may load programs.
   if (!ctx.isRoot) {
     outcome.check = { status: 'not-run', reason: 'not root' };
-    ui.say(`  To let the kernel's verifier judge the program: ${c.cyan('sudo -E cargo run --release -- --check')}`);
+    ui.say(`  To let the kernel's verifier judge the program: ${c.cyan('cargo xtask run -- --check')} (runs the loader with sudo -E)`);
     return outcome;
   }
-  const check = await run('cargo', ['run', '--release', '--quiet', ...offline, '--', '--check'], { cwd: ctx.dir, signal: ctx.signal, env: CARGO_ENV });
+  const check = await run('cargo', ['xtask', 'run', '--', '--check'], { cwd: ctx.dir, signal: ctx.signal, env });
   if (ctx.signal.aborted) {
     outcome.check = { status: 'not-run', reason: 'cancelled' };
     return cancelledNow('The verifier check');

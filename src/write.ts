@@ -60,8 +60,8 @@ async function move(from: string, to: string): Promise<void> {
     fs.renameSync(from, to);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const { default: fsExtra } = await import('./vendor/fs-extra.js');
-    await fsExtra.move(from, to, { overwrite: false });
+    const { move: moveAcross } = await import('./vendor/fs-extra.js');
+    await moveAcross(from, to, { overwrite: false });
   }
 }
 

@@ -17,6 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // lists by hand from `npm pack --dry-run --json --ignore-scripts` and review the difference: a file that
 // appears or disappears unexpectedly is what this test is for.
 const PACKAGE_FILES = [
+  'CHANGELOG.md',
   'LICENSE',
   'README.md',
   'THIRD-PARTY-LICENSES.md',
@@ -28,7 +29,6 @@ const PACKAGE_FILES = [
 ];
 // Dotfiles under their stored names: npm drops a file named .gitignore from a package.
 const TEMPLATE_FILES = [
-  'templates/README.md',
   'templates/partials/counter/atomic.rs',
   'templates/partials/counter/plain.rs',
   'templates/partials/ebpf-main/atomic.rs',
@@ -46,6 +46,7 @@ const TEMPLATE_FILES = [
   'templates/partials/loader-program/kprobe.rs',
   'templates/partials/loader-program/tracepoint.rs',
   'templates/workspace/.cargo/config.toml',
+  'templates/workspace/Cargo.lock',
   'templates/workspace/Cargo.toml',
   'templates/workspace/LICENSE-APACHE',
   'templates/workspace/LICENSE-GPL2',
@@ -53,7 +54,10 @@ const TEMPLATE_FILES = [
   'templates/workspace/_gitignore',
   'templates/workspace/rustfmt.toml',
   'templates/workspace/xtask/Cargo.toml',
+  'templates/workspace/xtask/src/doctor.rs',
   'templates/workspace/xtask/src/main.rs',
+  'templates/workspace/xtask/src/verify.rs',
+  'templates/workspace/xtask/src/vm.rs',
   'templates/workspace/{{crate}}-common/Cargo.toml',
   'templates/workspace/{{crate}}-common/src/lib.rs',
   'templates/workspace/{{crate}}-ebpf/Cargo.toml',

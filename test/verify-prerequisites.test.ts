@@ -108,14 +108,16 @@ describe('verify: prerequisites', () => {
 
   it('a doctor that cannot download its dependencies says so, instead of the raw error', async () => {
     const { outcome } = await verifyWith({ doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 } });
-    expect(outcome.prerequisites[1].detail).toBe(
-      'cargo xtask doctor did not run: crates.io could not be reached to resolve the workspace (run online, or --offline with a filled cargo cache)',
-    );
+    expect(outcome.prerequisites[1]).toEqual({
+      name: 'xtask', ok: false,
+      detail: 'cargo xtask doctor did not run: the crates of the workspace could not be fetched to resolve it',
+      fix: "run online (cargo fetches the workspace's crates), or --offline with a filled cargo cache",
+    });
   });
 
   it('--offline reaches the doctor', async () => {
     const { cargo } = await verifyWith({ doctor: { stdout: MISSING } }, { offline: true });
-    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json --offline']);
+    expect(cargo.calls()).toEqual(['CARGO_NET_OFFLINE=true --version', 'CARGO_NET_OFFLINE=true xtask doctor --json']);
   });
 
   it('with a toolchain directory, no other packaged Rust is suggested', async () => {

@@ -99,12 +99,15 @@ describe('verify: the build', () => {
   it('--offline reaches cargo: the doctor, the build and the check all get it', async () => {
     const { cargo, outcome } = await verifyWith({}, { offline: true, isRoot: true });
     expect(outcome.exitCode).toBe(0);
-    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json --offline', 'build --release --offline', 'run --release --quiet --offline -- --check']);
+    expect(cargo.calls()).toEqual([
+      'CARGO_NET_OFFLINE=true --version', 'CARGO_NET_OFFLINE=true xtask doctor --json',
+      'CARGO_NET_OFFLINE=true build --release', 'CARGO_NET_OFFLINE=true xtask run -- --check',
+    ]);
   });
 
   it('without --offline, cargo never gets it', async () => {
     const { cargo } = await verifyWith({}, { isRoot: true });
-    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release', 'run --release --quiet -- --check']);
+    expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release', 'xtask run -- --check']);
   });
 });
 
@@ -131,7 +134,7 @@ describe('verify: the kernel verifier check', () => {
     const { cargo, outcome, out } = await verifyWith({}, { isRoot: false });
     expect(outcome).toMatchObject({ exitCode: 0, check: { status: 'not-run', reason: 'not root' } });
     expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release']);
-    expect(out).toContain("  To let the kernel's verifier judge the program: sudo -E cargo run --release -- --check\n");
+    expect(out).toContain("  To let the kernel's verifier judge the program: cargo xtask run -- --check (runs the loader with sudo -E)\n");
   });
 });
 

@@ -1,6 +1,6 @@
 // A fake `cargo` for the tests of verify: a small sh script, first on PATH, that records every call's
 // arguments and behaves as the test says for each step verify runs (`cargo --version`, `cargo xtask
-// doctor --json`, `cargo build --release`, `cargo run --release --quiet -- --check`). It makes the tests
+// doctor --json`, `cargo build --release`, `cargo xtask run -- --check`). It makes the tests
 // of verify independent of the generated workspace's templates and of the eBPF toolchain, and fast.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,7 +44,7 @@ export interface FakeCargo {
   bin: string;
   /** PATH with the fake cargo first (the rest of this process's PATH after it, for sh, sleep, git). */
   env: EnvPatch;
-  /** Each call's arguments, joined with spaces, in order. */
+  /** Each call's arguments, joined with spaces, in order; `CARGO_NET_OFFLINE=true ` first when that is set. */
   calls(): string[];
   /** The pid of fake cargo itself for a step, once that step started. */
   pid(step: Step): number | undefined;
@@ -54,7 +54,8 @@ export interface FakeCargo {
   killLeftovers(): void;
 }
 
-const STEP_OF: Record<Step, string> = { version: '--version', doctor: 'xtask', build: 'build', run: 'run' };
+/** The `case` pattern of each step, matched against the first two arguments. */
+const STEP_OF: Record<Step, string> = { version: "'--version'*", doctor: "'xtask doctor'*", build: "'build '*", run: "'xtask run'*" };
 
 /**
  * Writes a fake cargo into `dir` (created), behaving per step as given; a step not given prints
@@ -99,8 +100,8 @@ export function fakeCargo(dir: string, steps: Partial<Record<Step, StepBehaviour
   }
   const script = [
     '#!/bin/sh',
-    `printf '%s\\n' "$*" >> ${q(path.join(dir, 'calls.log'))}`,
-    'case "$1" in',
+    `printf '%s%s\\n' "\${CARGO_NET_OFFLINE:+CARGO_NET_OFFLINE=$CARGO_NET_OFFLINE }" "$*" >> ${q(path.join(dir, 'calls.log'))}`,
+    'case "$1 $2" in',
     ...cases,
     '  *) echo "fake cargo: unexpected call: $*" >&2; exit 99 ;;',
     'esac',
