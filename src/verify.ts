@@ -126,13 +126,16 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     if (ctx.signal.aborted) return cancelledNow('Checking prerequisites', checking);
     const checks = parseDoctor(doctor.stdout);
     if (checks) outcome.prerequisites.push(...checks);
-    else {
-      const network = classifyBuildFailure(doctor.output) === 'network';
-      outcome.prerequisites.push({
-        name: 'xtask', ok: false,
-        detail: `cargo xtask doctor did not run: ${network ? 'the crates of the workspace could not be fetched to resolve it' : (doctor.output.trim().split('\n').pop() ?? '').slice(0, 300)}`,
-        fix: network ? 'run online (cargo fetches the workspace\'s crates), or --offline with a filled cargo cache' : 'rustup update stable',
-      });
+    else if (classifyBuildFailure(doctor.output) === 'network') {
+      // The workspace's crates cannot be fetched, so the xtask cannot even be built: a network failure,
+      // reported as the build's would be (exit 5).
+      const lines = errorLines(doctor.output);
+      checking.done(`${c.red('✗ Cannot resolve the workspace')}: ${failureAdvice('network', ctx.toolchain)}`);
+      for (const l of lines) ui.say(`    ${l}`);
+      return { ...outcome, exitCode: EXIT.buildFailed, build: { status: 'failed', failure: 'network', errorLines: lines } };
+    } else {
+      const last = (doctor.output.trim().split('\n').pop() ?? '').slice(0, 300);
+      outcome.prerequisites.push({ name: 'xtask', ok: false, detail: `cargo xtask doctor did not run: ${last}`, fix: 'rustup update stable' });
     }
   } else {
     outcome.prerequisites.push({

@@ -106,13 +106,11 @@ describe('verify: prerequisites', () => {
     });
   });
 
-  it('a doctor that cannot download its dependencies says so, instead of the raw error', async () => {
-    const { outcome } = await verifyWith({ doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 } });
-    expect(outcome.prerequisites[1]).toEqual({
-      name: 'xtask', ok: false,
-      detail: 'cargo xtask doctor did not run: the crates of the workspace could not be fetched to resolve it',
-      fix: "run online (cargo fetches the workspace's crates), or --offline with a filled cargo cache",
-    });
+  it('a doctor that cannot fetch the workspace\'s crates is a network failure (exit 5), saying what to do', async () => {
+    const { outcome, out } = await verifyWith({ doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 } });
+    expect(outcome.exitCode).toBe(5);
+    expect(outcome.build).toEqual({ status: 'failed', failure: 'network', errorLines: ['error: failed to download from `https://index.crates.io/config.json`'] });
+    expect(out).toContain('✗ Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now and `cargo build` later\n');
   });
 
   it('--offline reaches the doctor', async () => {

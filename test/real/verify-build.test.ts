@@ -16,25 +16,41 @@ function processesMentioning(text: string): string[] {
 }
 
 describe.skipIf(Boolean(missing))('verify: building the generated workspace', () => {
-  it('builds the workspace for real with the Debian toolchain and exits 0', () => {
+  // One real verify, shared by the two tests below.
+  let report: Record<string, any> | undefined;
+  let stderr = '';
+  const verifyOnce = () => {
+    if (report) return report;
     const cwd = tempDir('verify-ok');
     const r = cli(['probe', '--program', 'tracepoint', '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-git', '--json'], cwd, {
       CARGO_TARGET_DIR: SHARED_TARGET,
     });
     expect(r.status, show(r)).toBe(0);
-    const report = JSON.parse(r.stdout);
+    stderr = r.stderr;
+    report = JSON.parse(r.stdout) as Record<string, any>;
+    return report;
+  };
+
+  it('builds the workspace for real with the Debian toolchain and exits 0', () => {
+    const report = verifyOnce();
     expect(report.ok).toBe(true);
-    expect(report.verify.prerequisites.every((p: { ok: boolean }) => p.ok)).toBe(true);
+    expect(report.verify.prerequisites.filter((p: { ok: boolean; optional?: boolean }) => !p.ok && !p.optional)).toEqual([]);
     expect(report.verify.build.status).toBe('ok');
     expect(existsSync(report.verify.build.log)).toBe(true);
-    expect(readFileSync(report.verify.build.log, 'utf8')).toMatch(/Finished/);
-    expect(r.stderr).toMatch(/Built the eBPF object and the loader/);
-    if (isRoot) {
-      expect(report.verify.check.status).toBe('accepted');
-      expect(r.stderr).toMatch(/verifier accepted/);
-    } else {
-      expect(r.stderr).toMatch(/--check/);
-    }
+    expect(readFileSync(report.verify.build.log, 'utf8')).toMatch(/Finished `release` profile/);
+    expect(stderr).toMatch(/Built the eBPF program and the loader/);
+  });
+
+  it.skipIf(!isRoot)("as root, the running kernel's verifier accepts it", () => {
+    const report = verifyOnce();
+    expect(report.verify.check.status).toBe('accepted');
+    expect(stderr).toMatch(/verifier accepted/);
+  });
+
+  it.skipIf(isRoot)('not as root, says how to run the check', () => {
+    const report = verifyOnce();
+    expect(report.verify.check).toEqual({ status: 'not-run', reason: 'not root' });
+    expect(stderr).toMatch(/cargo xtask run -- --check/);
   });
 
   it('reports crates that cannot be downloaded as a network problem, exit 5', () => {
@@ -46,9 +62,8 @@ describe.skipIf(Boolean(missing))('verify: building the generated workspace', ()
       CARGO_TARGET_DIR: path.join(cwd, 'target'),
     });
     expect(r.status, show(r)).toBe(5);
-    expect(r.stdout).toMatch(/could not be downloaded/);
-    expect(r.stdout).toMatch(/--no-verify/);
-    expect(r.stdout).toMatch(/full log: .*create-aya-atomic-verify\.log/);
+    // The xtask is a member of the workspace: resolving it for the doctor is where the network is missed.
+    expect(r.stdout).toMatch(/Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now/);
     expect(existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
   });
 
