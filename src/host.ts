@@ -101,7 +101,8 @@ export function templateNameRules(root = TEMPLATES_DIR): NameRules {
   const templatePaths = readdirSync(workspace)
     .filter((e) => !e.includes('{{'))
     .map((e) => (e === '_gitignore' ? '.gitignore' : e));
-  const ignore = readFileSync(path.join(workspace, '_gitignore'), 'utf8').split('\n');
+  const ignoreFile = path.join(workspace, '_gitignore');
+  const ignore = existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8').split('\n') : [];
   return {
     dependencies,
     templatePaths,

@@ -13,20 +13,16 @@ use std::{
 use crate::exit;
 
 const HELP: &str = "\
-Usage: cargo xtask vm --kernel <image> [--kernel <image> ...] [--selftest <n>] [--timeout <s>]
-                      [--accel auto|kvm|tcg]
+Usage: cargo xtask vm --kernel <image>... [--selftest <n>] [--timeout <s>] [--accel auto|kvm|tcg]
 
-Builds the loader and boots each kernel image (a bzImage: /boot/vmlinuz-*, or the one in a
-distribution's kernel package) in QEMU with 2 vCPUs: KVM when a probe boot works, else emulation
-(TCG; trust its counts, not its timings). Inside, the loader runs --check, then --selftest <n>
-(default 1000). Each boot gets --timeout seconds (default 300). One row per kernel: release,
-verdict (counted, rejected, failed, vm-crashed, timed-out), expected and observed count, and
-where it attached, or why the verifier rejected it and whether the BPF cpu explains that (cpu v3
-needs kernel >= 5.12). Needs QEMU and busybox: sudo apt-get install qemu-system-x86 busybox-static
-
-Exit codes: 0 every kernel counted at least n, 2 usage, 10 QEMU or busybox missing, 11 build
-failed, 12 a kernel rejected the program or counted too few (wins over 13), 13 a VM crashed or
-did not power off in time.
+Builds the loader, boots each kernel image (a bzImage: /boot/vmlinuz-*, or the one in a kernel
+package) in QEMU with 2 vCPUs (KVM when a probe boot works, else emulation: trust its counts, not
+its timings) and runs the loader's --check, then --selftest <n> (1000), each boot within --timeout
+seconds (300). One row per kernel: verdict (counted, rejected, failed, vm-crashed, timed-out),
+expected and observed count, and where it attached, or the verifier's reason and whether the BPF
+cpu explains it (v3 needs kernel >= 5.12). Needs QEMU and busybox (see `cargo xtask doctor`).
+Exit codes: 0 every kernel counted n or more, 2 usage, 10 QEMU or busybox missing, 11 build failed,
+12 a kernel rejected the program or counted too few, 13 (unless 12) a VM crashed or hung.
 ";
 /// Marks the lines `/init` prints, apart from the kernel's own.
 const MARK: &str = "@@aya-vm";
@@ -101,6 +97,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
     while let Some(arg) = args.next() {
         let flag = arg.split('=').next().unwrap_or(arg);
         let inline = arg.split_once('=').map(|(_, value)| value);
+        let known = ["--kernel", "--selftest", "--timeout", "--accel"].contains(&flag);
         if matches!(flag, "-h" | "--help") {
             print!("{HELP}");
             return Ok(None);
@@ -112,14 +109,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             ("--selftest", Some(n)) => runs = n,
             ("--timeout", Some(n)) => timeout = n,
             ("--accel", _) if ["auto", "kvm", "tcg"].contains(&value) => accel = value,
-            ("--kernel" | "--selftest" | "--timeout" | "--accel", _) => {
-                let file = if flag == "--kernel" {
-                    " (no such file)"
-                } else {
-                    ""
-                };
-                return Err(format!("invalid value for {flag}: `{value}`{file}"));
-            }
+            ("--kernel", _) => return Err(format!("no kernel image at `{value}`")),
+            _ if known => return Err(format!("invalid value for {flag}: `{value}`")),
             _ => return Err(format!("unknown argument: {arg}")),
         }
     }
@@ -193,11 +184,9 @@ impl Vm {
         let timed_out = running(&mut child);
         let _ = child.kill().and_then(|()| child.wait());
         let bytes = output.join().unwrap_or_default();
-        let console = String::from_utf8_lossy(&bytes);
-        (
-            console.replace(|c: char| c.is_control() && c != '\n', ""),
-            timed_out,
-        )
+        let control = |c: char| c.is_control() && c != '\n';
+        let console = String::from_utf8_lossy(&bytes).replace(control, "");
+        (console, timed_out)
     }
 }
 
@@ -208,6 +197,7 @@ fn judge(console: &str, timed_out: bool, kernel: &Path, runs: u64) -> Row {
     let release = booted.clone().or_else(|| image_release(kernel));
     let release = release.unwrap_or_else(|| kernel.display().to_string());
     let observed = value(console, "selftest: observed: ");
+    let enough = observed >= Some(runs);
     let crashed = |line: &&str| CRASH.iter().any(|c| line.contains(c));
     let checked = value(console, "check-exit ");
     let tested = value(console, "selftest-exit ");
@@ -219,9 +209,7 @@ fn judge(console: &str, timed_out: bool, kernel: &Path, runs: u64) -> Row {
         (_, None, _) if booted.is_none() => ("vm-crashed", format!("no /init: {}", last(&lines))),
         (_, None, _) | (_, Some(0), None) => ("vm-crashed", "the VM stopped too early".into()),
         (_, Some(3), _) => ("rejected", rejection(&check, &release)),
-        (_, Some(0), Some(0)) if observed >= Some(runs) => {
-            ("counted", selftest[0].replace("selftest: ", "attached: "))
-        }
+        (_, Some(0), Some(0)) if enough => ("counted", selftest[0].replace("selftest: ", "")),
         (_, Some(0), Some(c)) => ("failed", format!("--selftest: {c}: {}", last(&selftest))),
         (_, Some(c), _) => ("failed", format!("--check: {c}: {}", last(&check))),
     };
@@ -279,7 +267,8 @@ mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev
 mount -t tracefs tracefs /sys/kernel/tracing; export PATH=/bin
 echo; echo \"{MARK} release $(uname -r)\"
 grep -qw probe /proc/cmdline && poweroff -f
-step() (/loader \"--$1\" $2 >/log 2>&1; c=$?; sed \"s/^/{MARK} $1: /\" /log; echo \"{MARK} $1-exit $c\"; exit $c)
+step() (/loader \"--$1\" $2 >/log 2>&1; c=$?; sed \"s/^/{MARK} $1: /\" /log
+  echo \"{MARK} $1-exit $c\"; exit $c)
 step check && step selftest {runs}
 poweroff -f
 "
@@ -324,12 +313,10 @@ impl Cpio {
         }
         self.names.push(name.to_owned());
         let (ino, size) = (self.names.len() as u32, data.len() as u32);
-        let (nlink, namesize) = (1 + u32::from(mode & 0o040_000 != 0), name.len() as u32 + 1);
+        let (nlink, len) = (1 + u32::from(mode & 0o040_000 != 0), name.len() as u32 + 1);
         let minor = u32::from(name == "dev/console");
         let major = 5 * minor;
-        let fields = [
-            ino, mode, 0, 0, nlink, 0, size, 0, 0, major, minor, namesize, 0,
-        ];
+        let fields = [ino, mode, 0, 0, nlink, 0, size, 0, 0, major, minor, len, 0];
         let header: String = fields.iter().map(|field| format!("{field:08x}")).collect();
         let header = format!("070701{header}{name}\0");
         self.bytes.extend(header.as_bytes());
