@@ -154,3 +154,28 @@ export function helpText(version: string): string {
   );
   return lines.join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------
+// The README's table of options, derived from the same model (scripts/readme-options.mjs writes it
+// between the README's `options:start` and `options:end` markers; a test checks it is current).
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+export function optionsMarkdown(): string {
+  const rows = [
+    '| option | values | default | meaning |',
+    '|---|---|---|---|',
+    '| `[dir]` | a path; `.` for the current directory | prompted on a terminal, else `aya-atomic-counter` | where to write (with `--update`: the workspace, default `.`) |',
+  ];
+  for (const o of OPTIONS) {
+    const values = o.choices ? o.choices.map((c) => `\`${c.value}\``).join(', ') : (o.values ?? o.arg);
+    const fixed = o.defaultText === undefined;
+    rows.push(`| \`${o.flag} ${o.arg}\` | ${cell(values)} | ${fixed ? `\`${defaultText(o)}\`` : cell(defaultText(o))} | ${cell(o.help)} |`);
+  }
+  rows.push('| `--config <file>` | a recorded `aya-atomic.toml` | | replay its choices (flags win; the name follows the directory) |');
+  for (const s of SWITCHES) {
+    const flags = [...s.flags, ...(s.negation ? [s.negation] : [])].map((f) => `\`${f}\``).join(' / ');
+    rows.push(`| ${flags} | | ${s.defaultText ?? (s.negation ? 'on' : '')} | ${cell(s.help.replace(/; default on$/, '').replace(/ \(default: on a terminal; /, ' ('))} |`);
+  }
+  return rows.join('\n');
+}

@@ -44,6 +44,8 @@ export interface OptionSpec<K extends OptionKey = OptionKey> {
   default(settled: Partial<Options>): Options[K];
   /** The default in words, for --help and the README (when it is not one fixed value). */
   defaultText?: string;
+  /** The valid values in words, for the README (options without choices). */
+  values?: string;
   choices?: readonly Choice<Options[K]>[];
   /** The question on a terminal, when the value came from no flag or config (options without one are never asked). */
   question?(settled: Partial<Options>): string;
@@ -73,6 +75,7 @@ const name: OptionSpec<'name'> = {
   key: 'name', flag: '--name', arg: '<crate>',
   help: 'Rust package name: crates <name>, <name>-ebpf, <name>-common',
   defaultText: "the directory's base name",
+  values: 'a Rust package name: lower case, letters, digits, `-`, `_`',
   default: () => {
     throw new Error('the name has no fixed default: it comes from the directory');
   },
@@ -118,6 +121,7 @@ const attach: OptionSpec<'attach'> = {
   help: 'kprobe: kernel function or "auto" (execve\'s syscall symbol, resolved at run time); tracepoint: category/name',
   default: (s) => programFacts[s.program ?? 'kprobe'].defaultAttach,
   defaultText: `kprobe ${programFacts.kprobe.defaultAttach}; tracepoint ${programFacts.tracepoint.defaultAttach}`,
+  values: 'kprobe: a kernel symbol or `auto`; tracepoint: `category/name`',
   validate: (raw, ctx) => checkAttach(raw, ctx.settled.program ?? programOfAttach(raw)),
 };
 
@@ -125,6 +129,7 @@ const toolchain: OptionSpec<'toolchain'> = {
   key: 'toolchain', flag: '--toolchain', arg: '<toolchain>',
   help: 'toolchain for the eBPF crate: a rustup name, or a directory with cargo and rustc of a Rust packaged with its library source (used with RUSTC_BOOTSTRAP=1)',
   default: () => 'nightly',
+  values: 'a rustup toolchain name, or a directory holding `cargo` and `rustc`',
   validate: (raw, ctx) => {
     const abs = ctx.resolvePath(raw);
     return checkToolchain(raw, abs, ctx.directory(abs));
@@ -167,6 +172,8 @@ export interface SwitchSpec {
   /** The flag that turns it off (switches that are on by default). */
   negation?: string;
   help: string;
+  /** For the README: `on` for switches with a negation, unless said otherwise. */
+  defaultText?: string;
 }
 
 export const SWITCHES: readonly SwitchSpec[] = [
@@ -178,7 +185,7 @@ export const SWITCHES: readonly SwitchSpec[] = [
   { key: 'dryRun', flags: ['--dry-run'], help: 'say what would be written (and any conflict); write nothing' },
   { key: 'json', flags: ['--json'], help: 'never prompt; one JSON object on stdout, human text on stderr' },
   { key: 'update', flags: ['--update'], help: 'bring the workspace in [dir] (default ".") to this version, keeping your edits' },
-  { key: 'color', flags: ['--color'], negation: '--no-color', help: 'colour (default: on a terminal; NO_COLOR and FORCE_COLOR are honoured)' },
+  { key: 'color', flags: ['--color'], negation: '--no-color', help: 'colour (default: on a terminal; NO_COLOR and FORCE_COLOR are honoured)', defaultText: 'on a terminal' },
   { key: 'help', flags: ['-h', '--help'], help: 'show this help' },
   { key: 'version', flags: ['-v', '--version'], help: 'show the version' },
 ];
