@@ -104,7 +104,11 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
     const spec = tarball && existsSync(tarball) ? tarball : `create-aya-atomic@${version}`;
     // npm as the user's npm run started us, else the one on PATH; never through a shell.
     const npm = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm'];
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    // The npm that started us passes its own run on in npm_* variables; those would change what this
+    // npm exec does (a --dry-run, --json or --package of ours). The user's registry, cache, proxy and
+    // credentials settings stay.
+    const ours = /^npm_(lifecycle_|package_|command$|config_(dry_run|json|package|call|yes|global|workspaces?|include_workspace_root|parseable|long)$)/i;
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
     const out = path.join(tmp, 'workspace');
     const rendered = await run(
       npm[0],
