@@ -21,19 +21,19 @@ export interface OrderingFact {
 export const orderingFacts: Record<Ordering, OrderingFact> = {
   relaxed: {
     rust: 'Relaxed',
-    hint: 'atomic add with no ordering: a locked add at any BPF cpu, any eBPF kernel (enough for a counter)',
+    hint: 'a locked add, no ordering; any BPF cpu and kernel; enough for a counter',
   },
   acquire: {
     rust: 'Acquire',
-    hint: 'BPF has no acquire-only add: a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+    hint: 'no acquire-only add: fully ordered atomic_fetch_add, cpu v3, kernel 5.12+',
   },
   release: {
     rust: 'Release',
-    hint: 'BPF has no release-only add: a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+    hint: 'no release-only add: fully ordered atomic_fetch_add, cpu v3, kernel 5.12+',
   },
   acqrel: {
     rust: 'AcqRel',
-    hint: 'a fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
+    hint: 'fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12',
   },
   seqcst: {
     rust: 'SeqCst',
@@ -58,30 +58,30 @@ export interface MapFact {
 export const mapFacts: Record<MapKind, MapFact> = {
   array: {
     shape: 'array', perCpu: false, ebpfType: 'Array', maxEntries: 1, kernel: [3, 19],
-    hint: 'one preallocated slot shared by all CPUs, updated with an atomic add; kernel >= 3.19',
+    hint: 'one slot shared by all CPUs, an atomic add; kernel >= 3.19',
   },
   'per-cpu-array': {
     shape: 'per-cpu-array', perCpu: true, ebpfType: 'PerCpuArray', maxEntries: 1,
     kernel: [4, 6],
-    hint: 'one slot per CPU, a plain add (no atomic needed), summed by the loader; kernel >= 4.6',
+    hint: 'one slot per CPU, a plain add, summed by the loader; kernel >= 4.6',
   },
   hash: {
     shape: 'hash', perCpu: false, ebpfType: 'HashMap', maxEntries: 1024, kernel: [3, 19],
-    hint: 'key inserted on first hit (BPF_NOEXIST, race-safe), atomic add; kernel >= 3.19',
+    hint: 'one key inserted on first hit (BPF_NOEXIST), atomic add; kernel >= 3.19',
   },
   'per-cpu-hash': {
     shape: 'per-cpu-hash', perCpu: true, ebpfType: 'PerCpuHashMap', maxEntries: 1024,
     kernel: [4, 6],
-    hint: 'per-CPU values under one key, a plain add, summed by the loader; kernel >= 4.6',
+    hint: 'per-CPU values under one key, a plain add, summed; kernel >= 4.6',
   },
   'lru-hash': {
     shape: 'hash', perCpu: false, ebpfType: 'LruHashMap', maxEntries: 1024, kernel: [4, 10],
-    hint: 'hash map that evicts least recently used keys, atomic add; kernel >= 4.10',
+    hint: 'hash map evicting least recently used keys, atomic add; kernel >= 4.10',
   },
   'lru-per-cpu-hash': {
     shape: 'per-cpu-hash', perCpu: true, ebpfType: 'LruPerCpuHashMap',
     maxEntries: 1024, kernel: [4, 10],
-    hint: 'LRU hash map with per-CPU values, a plain add, summed by the loader; kernel >= 4.10',
+    hint: 'LRU hash map, per-CPU values, a plain add, summed; kernel >= 4.10',
   },
 };
 
@@ -95,7 +95,7 @@ export const programFacts: Record<ProgramKind, ProgramFact> = {
   kprobe: {
     defaultAttach: 'auto',
     kernel: [4, 1],
-    hint: 'any kernel function; unstable ABI; needs a kernel built with kprobe support (CONFIG_KPROBES)',
+    hint: 'any kernel function; unstable ABI; needs kprobe support (CONFIG_KPROBES)',
   },
   tracepoint: {
     defaultAttach: 'syscalls/sys_enter_execve',

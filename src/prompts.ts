@@ -4,8 +4,11 @@ import type { Prompter } from './resolve.js';
 import { fit } from './ui.js';
 import type { ElementClass } from './vendor/prompts.js';
 
-/** A prompt's extra text (a hint, a validation message) on one terminal line: wrapped text leaves stale lines behind. */
-const oneLine = (text: string) => fit(text.split('\n')[0], (process.stdout.columns || 80) - 4);
+/**
+ * A prompt's extra text on one terminal line: wrapped text leaves stale lines behind. `indent`: what
+ * prompts draws before it (a choice's description sits on its own line, 4 columns in, when it is long).
+ */
+const oneLine = (text: string, indent = 4) => fit(text.split('\n')[0], (process.stdout.columns || 80) - indent);
 
 export async function terminalPrompter(color: boolean): Promise<Prompter> {
   const { TextPrompt, SelectPrompt } = await (await import('./vendor/prompts.js')).loadElements(color);
@@ -29,7 +32,7 @@ export async function terminalPrompter(color: boolean): Promise<Prompter> {
     select: (q) =>
       ask(SelectPrompt, {
         message: q.message,
-        choices: q.choices.map((c) => ({ title: c.title, value: c.value, description: c.description && oneLine(c.description) })),
+        choices: q.choices.map((c) => ({ title: c.title, value: c.value, description: c.description && oneLine(c.description, 8) })),
         initial: q.initial ?? 0,
       }),
   };

@@ -30,7 +30,7 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     pty.send(`my-dir${KEY.enter}`);
     const mapQuestion = await pty.waitFor('lru-per-cpu-hash');
     expect(mapQuestion).toContain('Map that holds the counter:');
-    expect(mapQuestion).toContain('array - one preallocated slot shared by all CPUs'); // the highlighted choice is explained
+    expect(mapQuestion).toContain('array - one slot shared by all CPUs, an atomic add'); // the highlighted choice is explained
     pty.send(down(2) + KEY.enter); // hash
     const orderingQuestion = await pty.waitFor('seqcst');
     expect(orderingQuestion).toContain('Memory ordering of the atomic add:');

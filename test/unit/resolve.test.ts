@@ -224,7 +224,7 @@ describe('questions on a terminal', () => {
     await generate([], {}, tty, prompter);
     const hints = prompter.hints['Memory ordering of the atomic add:'];
     expect(hints[0]).toMatch(/locked add/);
-    expect(hints[4]).toMatch(/atomic_fetch_add, BPF cpu v3, kernel >= 5\.12/);
+    expect(hints[4]).toBe('fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12');
   });
 
   it('asks for a name when the directory does not give a valid one, saying why', async () => {
