@@ -44,7 +44,6 @@ export function templateVariables(options: Options, version: string): Record<str
   return {
     crate: options.name,
     ordering: orderingFacts[options.ordering].rust,
-    ordering_effect: outcome.effect,
     ebpf_map_type: map.ebpfType,
     max_entries: String(map.maxEntries),
     cpu: outcome.cpu,

@@ -125,8 +125,8 @@ Your choice is in bold; the kernel in each cell is what the map and the add need
 ${compilesToTable(o.map, o.ordering)}
 
 Minimum kernels: arrays and hash maps 3.19, per-CPU maps 4.6, LRU maps 4.10, kprobe programs 4.1, tracepoints 4.7,
-\`atomic_fetch_add\` 5.12 (arm64 JIT 5.18). ${programFacts[o.program].hint[0].toUpperCase()}${programFacts[o.program].hint.slice(1)}.
-See the instructions yourself: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/release/${o.name}-ebpf\`.
+\`atomic_fetch_add\` 5.12 (arm64 JIT 5.18). A ${o.program}: ${programFacts[o.program].hint}.
+To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/release/${o.name}-ebpf\`.
 
 ## Options chosen
 
@@ -145,7 +145,9 @@ See the instructions yourself: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/
 - Linux to run it (building works anywhere Rust does); root${o.program === 'kprobe' ? ', or `CAP_BPF` and `CAP_PERFMON`' : ' (a tracepoint also needs read access to tracefs, which most distributions give to root only)'}.
 - Rust stable >= 1.87 for the loader and the xtask: <https://rustup.rs>.
 ${toolchainSetup}
-- \`bpf-linker\`, whose LLVM must match the eBPF toolchain's: \`cargo install bpf-linker\` (or \`cargo binstall bpf-linker\`).
+- \`bpf-linker\`, ${isDir
+    ? 'built against the same LLVM as that Rust (`cargo xtask doctor` prints the exact command).'
+    : 'whose LLVM must match the eBPF toolchain\'s: `cargo install bpf-linker` (or `cargo binstall bpf-linker`).'}
 - Optional, for \`cargo xtask vm\`: QEMU and a static busybox (\`apt-get install qemu-system-x86 busybox-static\`).
 
 \`cargo xtask doctor\` checks all of these and prints the command that fixes whatever is missing.
@@ -156,7 +158,8 @@ Both are set in one place, \`.cargo/config.toml\` (\`[env]\`): \`EBPF_TOOLCHAIN\
 or a dated nightly, or a directory holding \`cargo\` and \`rustc\`) and \`EBPF_CPU\` (\`generic\`, or \`v3\` so that an ordering
 other than relaxed takes effect). An environment variable of the same name wins. The loader's build script
 (\`${o.name}/build.rs\`) and the xtask read them; there is no \`rust-toolchain.toml\`, so cargo at the root uses your stable
-Rust. The eBPF crate builds into \`target/ebpf\`, shared by all profiles.
+Rust. The eBPF crate builds into \`target/ebpf\`, shared by all profiles. A \`CARGO_TARGET_DIR\` shared with another
+workspace needs crate names of its own: cargo tells path crates apart by name, and would reuse the other's objects.
 
 To check or lint where the eBPF toolchain is missing (an editor, a CI lint job), set \`AYA_BUILD_SKIP=1\`: the build
 script then skips the eBPF build, and the loader says at run time that it was built without its program.

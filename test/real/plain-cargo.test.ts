@@ -1,9 +1,10 @@
 // Plain cargo in freshly generated workspaces (issue 11): `cargo check`, `clippy --all-targets -D warnings`,
 // `test` and `build` at the root work with no xtask step first (the loader's build script builds the eBPF crate),
-// as does rust-analyzer's `cargo check --workspace --all-targets`; an edit of the eBPF source reaches the embedded
-// object with a plain `cargo build`; `cargo xtask doctor` works from a crate folder; as root the kernel's verifier
-// accepts every program and tracepoints count, while a kprobe says clearly that this kernel cannot attach it. A
-// representative set: every map at least once, both programs, relaxed and cpu-v3 orderings. Everything --locked.
+// as do rust-analyzer's `cargo check --workspace --all-targets` and `cargo build --workspace` (the eBPF crate
+// is a std binary on the host); an edit of the eBPF source reaches the embedded object with a plain `cargo build`;
+// `cargo xtask doctor` works from a crate folder; as root the kernel's verifier accepts every program and
+// tracepoints count, while a kprobe says clearly that this kernel cannot attach it. A representative set: every
+// map at least once, both programs, relaxed and cpu-v3 orderings. Everything --locked.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +61,7 @@ describe.skipIf(Boolean(missing)).each(CASES)('$map + $ordering ($program)', (c)
       ['test', '--locked'],
       ['build', '--locked'],
       ['check', '--locked', '--workspace', '--all-targets'],
+      ['build', '--locked', '--workspace'],
       ['fmt', '--check'],
     ]) {
       const r = cargo(ws, args);

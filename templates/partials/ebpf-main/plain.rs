@@ -1,20 +1,21 @@
 //! The {{crate}} eBPF program: each event it is attached to adds 1, with a plain add (`counter.rs`),
 //! to this CPU's slot of one counter in a per-CPU map (`{{ebpf_map_type}}`).
-#![no_std]
-#![no_main]
+// On the host (rust-analyzer, `cargo build --workspace`) a std binary, as aya's own eBPF tests are.
+#![cfg_attr(target_arch = "bpf", no_std, no_main)]
 
 mod counter;
 mod map;
 mod program;
 
-// On the host (rust-analyzer, `cargo check --workspace`), std supplies a panic runtime.
-#[cfg(not(target_arch = "bpf"))]
-extern crate std;
-
 #[cfg(target_arch = "bpf")]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
     loop {} // Unreachable: the verifier rejects any path to here.
+}
+
+#[cfg(not(target_arch = "bpf"))]
+fn main() {
+    panic!("an eBPF program: the loader loads it into the kernel");
 }
 
 /// A GPL-compatible licence, so that the kernel allows every helper this program uses.

@@ -14,7 +14,7 @@ static COUNTER: Array<Value> = Array::with_max_entries(MAX_ENTRIES, 0);
 #[inline(always)]
 pub fn count() {
     if let Some(counter) = COUNTER.get_ptr_mut(KEY) {
-        // SAFETY: a successful lookup returns a valid, aligned pointer to the value.
+        // SAFETY: a successful lookup returns a valid, aligned pointer; only `increment` writes it.
         unsafe { counter::increment(counter) };
     }
 }

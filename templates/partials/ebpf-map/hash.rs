@@ -29,7 +29,7 @@ pub fn count() {
         },
     };
     if let Some(counter) = added {
-        // SAFETY: a successful lookup returns a valid, aligned pointer to the value.
+        // SAFETY: a successful lookup returns a valid, aligned pointer; only `increment` writes it.
         unsafe { counter::increment(counter) };
     }
 }

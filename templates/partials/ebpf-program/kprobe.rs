@@ -12,7 +12,7 @@ pub fn count_calls(_ctx: ProbeContext) -> u32 {
     0
 }
 
-/// An empty program for `--bench`, whose cost is subtracted. Keep the name equal to `BASELINE_NAME`.
+/// An empty program: `--bench` subtracts its cost. Keep the name equal to `BASELINE_NAME`.
 #[kprobe]
 pub fn baseline(_ctx: ProbeContext) -> u32 {
     0

@@ -1,5 +1,5 @@
-//! The program: a tracepoint (kernel >= 4.7) counting the events the loader attaches it to at run
-//! time (`--attach category/name`; default `{{attach}}`). A stable ABI; needs no kprobe support.
+//! The program: a tracepoint (kernel >= 4.7; a stable ABI; needs no kprobe support) counting the
+//! events the loader attaches it to at run time (`--attach`; default `{{attach}}`).
 
 use aya_ebpf::{macros::tracepoint, programs::TracePointContext};
 
@@ -12,7 +12,7 @@ pub fn count_calls(_ctx: TracePointContext) -> u32 {
     0
 }
 
-/// An empty program for `--bench`, whose cost is subtracted. Keep the name equal to `BASELINE_NAME`.
+/// An empty program: `--bench` subtracts its cost. Keep the name equal to `BASELINE_NAME`.
 #[tracepoint]
 pub fn baseline(_ctx: TracePointContext) -> u32 {
     0

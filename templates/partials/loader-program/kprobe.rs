@@ -3,7 +3,7 @@
 use std::fs;
 
 use anyhow::{Context as _, anyhow};
-use aya::{Ebpf, programs::KProbe, programs::ProgramError::KProbeError};
+use aya::{Ebpf, programs::KProbe};
 
 use crate::ATTACH;
 
@@ -26,7 +26,7 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Strin
     match kprobe(ebpf, name)?.attach(&symbol, 0) {
         Ok(_) => Ok(format!("kprobe on {symbol}")),
         // aya reads /sys/bus/event_source/devices/kprobe/type first: absent without kprobes.
-        Err(KProbeError(e)) if e.to_string().contains("kprobe/type") => Err(anyhow!(NO_KPROBES)),
+        Err(err) if err.to_string().contains("kprobe/type") => Err(anyhow!(NO_KPROBES)),
         Err(err) => Err(anyhow!(err).context(format!("kprobe on {symbol}"))),
     }
     .context(ATTACH)

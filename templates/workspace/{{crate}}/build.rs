@@ -2,7 +2,7 @@
 //! aya-build's job, done here as aya-build can neither target BPF cpu v3 nor use a toolchain
 //! directory. EBPF_TOOLCHAIN, EBPF_CPU: .cargo/config.toml. AYA_BUILD_SKIP=1: skip (check, lint).
 
-use std::{env, fs, path::PathBuf, process::Command};
+use std::{env, fs, path::Path, path::PathBuf, process::Command};
 
 fn main() {
     let var = |name: &str| {
@@ -13,15 +13,16 @@ fn main() {
     let cpu = var("EBPF_CPU").unwrap_or("generic".into());
     println!("cargo:rustc-env=EBPF_CPU={cpu}"); // For the loader's messages.
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
-    if var("AYA_BUILD_SKIP").is_some_and(|skip| skip == "1" || skip == "true") {
+    if var("AYA_BUILD_SKIP").is_some_and(|skip| skip == "1" || skip.eq_ignore_ascii_case("true")) {
         println!("cargo:warning=AYA_BUILD_SKIP: the loader has no eBPF program");
         return fs::write(out_dir.join("ebpf.o"), []).unwrap();
     }
-    // From the environment, not env!(): this script's binary may serve another workspace.
     let package = env::var("CARGO_PKG_NAME").unwrap();
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("..");
     let ebpf = format!("{package}-ebpf");
-    for path in [&ebpf, &format!("{package}-common"), "Cargo.lock"] {
+    let common = format!("{package}-common");
+    // The root Cargo.toml too: it holds the eBPF crate's profile.
+    for path in [&ebpf, &common, "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
     let path = env::var_os("PATH").unwrap_or_default();
@@ -61,7 +62,7 @@ fn main() {
 /// `<directory>/cargo` with its `rustc` and RUSTC_BOOTSTRAP=1 (for `-Z`), or `rustup run <name>
 /// cargo` (never installing it); without the outer cargo's choice of compiler, flags and target.
 fn ebpf_cargo(toolchain: &str) -> Command {
-    let dir = PathBuf::from(toolchain);
+    let dir = Path::new(toolchain);
     let mut cargo = match toolchain.contains('/') {
         true => Command::new(dir.join("cargo")),
         false => Command::new("rustup"),

@@ -72,7 +72,7 @@ fn checks() -> Vec<Check> {
     let found = rustc.and_then(|rustc| output(ebpf_tool("cargo").arg("-V")).map(|_| rustc));
     let found = found.map(|rustc| format!("{toolchain}: {rustc}"));
     let fix = match dir {
-        true => "apt-get install rustc-web cargo-web rust-web-src (Debian 12)".to_owned(),
+        true => "sudo apt-get install rustc-web cargo-web rust-web-src (Debian 12)".to_owned(),
         false => format!("rustup toolchain install {toolchain} --component rust-src"),
     };
     check("toolchain", found, &fix, false);
@@ -85,7 +85,7 @@ fn checks() -> Vec<Check> {
         }
     });
     let fix = match dir {
-        true => "apt-get install rust-web-src".to_owned(),
+        true => "sudo apt-get install rust-web-src".to_owned(),
         false => format!("rustup component add rust-src --toolchain {toolchain}"),
     };
     check("rust-src", src, &fix, false);
@@ -96,7 +96,7 @@ fn checks() -> Vec<Check> {
         .find_map(|line| line.strip_prefix("LLVM version: "));
     let fix = match (dir, llvm.and_then(|version| version.split('.').next())) {
         (true, Some(n)) => format!(
-            "apt-get install llvm-{n}-dev libpolly-{n}-dev libzstd-dev zlib1g-dev clang && \
+            "sudo apt-get install llvm-{n}-dev libpolly-{n}-dev libzstd-dev zlib1g-dev clang && \
              LLVM_PREFIX=/usr/lib/llvm-{n} cargo install --locked bpf-linker"
         ),
         _ => "cargo install bpf-linker (or, faster: cargo binstall bpf-linker)".to_owned(),

@@ -1,6 +1,6 @@
 //! `cargo xtask <command>`: the tasks cargo cannot do alone (plain `cargo build` builds the eBPF
 //! program and the loader). Std only. Nothing here is specific to this project: the toolchain and
-//! the BPF cpu come from `.cargo/config.toml` ([env] EBPF_TOOLCHAIN, EBPF_CPU), the rest from cargo.
+//! the BPF cpu come from .cargo/config.toml ([env] EBPF_TOOLCHAIN, EBPF_CPU), the rest from cargo.
 
 mod doctor;
 mod verify;
@@ -80,8 +80,10 @@ fn run(args: &[String]) -> u8 {
         Ok(loader) => loader,
         Err(code) => return code,
     };
-    let err = loader_command(&loader).args(args).exec();
-    eprintln!("xtask: cannot run {}: {err}", loader.display());
+    let mut command = loader_command(&loader);
+    let err = command.args(args).exec();
+    let program = command.get_program().to_string_lossy();
+    eprintln!("xtask: cannot run {program}: {err}");
     exit::ERROR
 }
 
@@ -153,24 +155,25 @@ pub fn toolchain() -> String {
 /// `tool` (cargo, rustc) of the eBPF toolchain, as the loader's build script runs it.
 pub fn ebpf_tool(tool: &str) -> Command {
     let toolchain = toolchain();
-    let mut command = Command::new("rustup");
-    command
-        .args(["run", &toolchain, tool])
-        .env("RUSTUP_AUTO_INSTALL", "0");
-    if toolchain.contains('/') {
+    let mut command = if toolchain.contains('/') {
         let dir = PathBuf::from(&toolchain);
-        command = Command::new(dir.join(tool));
+        let mut command = Command::new(dir.join(tool));
         // So that `cargo clippy` finds this toolchain's clippy, not rustup's.
         let path = env::var_os("PATH").unwrap_or_default();
         let path = env::join_paths([dir.clone()].into_iter().chain(env::split_paths(&path)));
+        command.env("PATH", path.unwrap_or_default());
         command
-            .env("PATH", path.unwrap_or_default())
+            .env("RUSTC", dir.join("rustc"))
             .env("RUSTC_BOOTSTRAP", "1");
-        command.env("RUSTC", dir.join("rustc"));
-    }
-    command
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO_TARGET_DIR");
+        command
+    } else {
+        let mut command = Command::new("rustup");
+        command.args(["run", &toolchain, tool]);
+        command.env("RUSTUP_AUTO_INSTALL", "0").env_remove("RUSTC");
+        command
+    };
+    command.env_remove("RUSTUP_TOOLCHAIN");
+    command.env_remove("CARGO_TARGET_DIR");
     command
 }
 

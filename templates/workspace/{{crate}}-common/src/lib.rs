@@ -6,7 +6,7 @@ pub type Key = u32;
 pub type Value = u64;
 /// The one key the counter lives under.
 pub const KEY: Key = 0;
-/// The map's capacity (1 for arrays; room to spare for hash maps, since an LRU map may evict early).
+/// The map's capacity: 1 for arrays; room to spare for hash maps (an LRU map may evict early).
 pub const MAX_ENTRIES: u32 = {{max_entries}};
 
 // Keep equal to the names in `{{crate}}-ebpf` (its macros take them from identifiers).

@@ -79,7 +79,8 @@ pub fn run(ebpf: &mut Ebpf, options: &Options) -> anyhow::Result<()> {
         contended.push(measure(ebpf, &cpus, options.calls)?);
     }
     let program_runs = stats(ebpf, PROGRAM_NAME)?.1 - runs_before;
-    let counter_delta = map::total(ebpf)?.wrapping_sub(total_before);
+    let counter_delta = map::total(ebpf)?.checked_sub(total_before);
+    let counter_delta = counter_delta.context("the counter went down: it was reset")?;
     let calls_made = options.calls * options.runs * (1 + cpus.len() as u64);
     let lost = program_runs.saturating_sub(counter_delta);
     let (calls, runs) = (options.calls, options.runs);

@@ -1,13 +1,12 @@
-//! The {{crate}} loader: loads the eBPF program that build.rs embedded (the kernel's verifier judges
-//! it), attaches it and prints how often it ran. program.rs attaches, map.rs reads, bench.rs: --bench.
+//! The {{crate}} loader: loads the eBPF program that build.rs embedded (the kernel's verifier
+//! judges it), attaches it, prints the count. program.rs attaches, map.rs reads, bench.rs: --bench.
 
 mod bench;
 mod map;
 mod program;
 
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
-use std::{fmt, io, thread};
+use std::{env, fmt, io, thread, time::Duration, time::Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use aya::{Ebpf, programs::ProgramError};
@@ -59,8 +58,8 @@ async fn main() -> ExitCode {
     eprintln!("error: {err:#}");
     let denied = |e: &io::Error| matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES));
     if err.chain().filter_map(|e| e.downcast_ref()).any(denied) {
-        eprintln!("hint: needs root (sudo -E, or cargo xtask run), or CAP_BPF and CAP_PERFMON");
-        eprintln!("(a tracepoint also needs tracefs); as root: lockdown or a container forbids it");
+        eprintln!("hint: run as root (sudo -E, or cargo xtask run), or with CAP_BPF + CAP_PERFMON");
+        eprintln!("      (even root can be refused BPF by kernel lockdown or a container)");
         return ExitCode::from(4);
     }
     ExitCode::from(err.downcast_ref::<Exit>().map_or(1, |exit| exit.0))
@@ -71,13 +70,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if object.is_empty() {
         bail!("built with AYA_BUILD_SKIP set, without its eBPF program: build it again without");
     }
-    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK, whose default is small.
-    let unlimited = libc::rlimit {
-        rlim_cur: libc::RLIM_INFINITY,
-        rlim_max: libc::RLIM_INFINITY,
-    };
-    // SAFETY: setrlimit only reads the struct. A failure is harmless (newer kernels ignore it).
-    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
     let mut ebpf = Ebpf::load(object).context("cannot load the eBPF object")?;
     program::load(&mut ebpf, PROGRAM_NAME)?;
     if args.check {
@@ -97,20 +89,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
 /// A failed `load()`: the verifier's verdict with its log (exit 3), or the error as it is.
 pub fn load_error(err: ProgramError, name: &str) -> anyhow::Error {
     let ProgramError::LoadError {
-        io_error: errno,
-        verifier_log: log,
+        io_error,
+        verifier_log,
     } = err
     else {
         return anyhow!(err).context(format!("cannot load `{name}`"));
     };
-    let log = log.to_string();
-    if log.trim().is_empty() && errno.raw_os_error() == Some(libc::EPERM) {
-        return anyhow!(errno).context(format!("cannot load `{name}`"));
+    let (errno, log) = (io_error.raw_os_error(), verifier_log.to_string());
+    if log.trim().is_empty() && errno == Some(libc::EPERM) {
+        return anyhow!(io_error).context(format!("cannot load `{name}`"));
     }
-    let mut message = format!("`{name}` ({errno}); verifier log:\n{}", log.trim_end());
+    let mut message = format!("`{name}` ({io_error}); verifier log:\n{}", log.trim_end());
     // Kernels before 5.12 do not know atomic_fetch_add; 524: a JIT that cannot compile it.
     let atomic = ["uses reserved fields", "atomic opcode", "unknown opcode"];
-    let atomic = atomic.iter().any(|m| log.contains(m)) || errno.raw_os_error() == Some(524);
+    let atomic = atomic.iter().any(|m| log.contains(m)) || errno == Some(524);
     if atomic && env!("EBPF_CPU") == "v3" {
         message += "\nnote: built for BPF cpu v3 (EBPF_CPU in .cargo/config.toml), the ordering \
             compiles to atomic_fetch_add, which needs kernel >= 5.12 (arm64: 5.18); for older \
@@ -121,10 +113,16 @@ pub fn load_error(err: ProgramError, name: &str) -> anyhow::Error {
 
 /// Runs `true` `runs` times from two threads; succeeds only if the counter grew by `runs` or more.
 fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> anyhow::Result<()> {
+    // By its path: a search of PATH would make one execve per directory it tries.
+    let path = env::var_os("PATH").unwrap_or_default();
+    let mut paths = env::split_paths(&path).map(|dir| dir.join("true"));
+    let true_path = paths.find(|t| t.is_file()).context("no `true` on PATH")?;
+    let run_true = |times| (0..times).try_for_each(|_| Command::new(&true_path).status().map(drop));
     let (before, started) = (map::total(ebpf)?, Instant::now());
-    let run_true = |times| (0..times).try_for_each(|_| Command::new("true").status().map(drop));
-    let half = thread::spawn(move || run_true(runs / 2));
-    let ran = run_true(runs.div_ceil(2)).and(half.join().expect("the selftest thread panicked"));
+    let ran = thread::scope(|scope| {
+        let half = scope.spawn(|| run_true(runs / 2));
+        run_true(runs.div_ceil(2)).and(half.join().expect("the selftest thread panicked"))
+    });
     ran.context("cannot run `true`")?;
     let (after, elapsed) = (map::total(ebpf)?, started.elapsed());
     println!("selftest: {attached}");
@@ -146,13 +144,15 @@ fn selftest(ebpf: &Ebpf, runs: u64, attached: &str) -> anyhow::Result<()> {
 
 /// Prints the total and the rate each second, and the final total on Ctrl-C, SIGTERM or SIGHUP.
 async fn watch(ebpf: &Ebpf, attached: &str) -> anyhow::Result<()> {
+    // Each stream is made once: a signal that arrives between two turns of the loop still counts.
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     println!("counting: {attached}; Ctrl-C to stop");
     let (mut last, mut at) = (map::total(ebpf)?, Instant::now());
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
             () = tokio::time::sleep(Duration::from_secs(1)) => {
