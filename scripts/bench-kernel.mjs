@@ -72,7 +72,7 @@ const variants = [
 
 for (const v of variants) {
   log(`building ${v.name}`);
-  run(`generate ${v.name}`, process.execPath, [path.join(root, 'bin/create-aya-atomic.js'), v.name, '--map', v.map,
+  run(`generate ${v.name}`, process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), v.name, '--map', v.map,
     '--ordering', v.ordering, '--program', 'tracepoint', '--toolchain', TOOLCHAIN, '--yes', '--no-git', '--no-verify'], work);
   v.dir = path.join(work, v.name);
   if (v.plain) writePlainCounter(v);

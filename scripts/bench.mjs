@@ -17,9 +17,9 @@ const argRuns = process.argv.indexOf('--runs');
 const runs = Math.max(3, Number(argRuns > 0 ? process.argv[argRuns + 1] : process.env.BENCH_RUNS ?? 21) || 21);
 const WARMUP = 2;
 
-const ourBin = path.join(root, 'bin/create-aya-atomic.js');
+const ourBin = path.join(root, 'bin/create-aya-atomic.cjs');
 const vitePkgDir = path.join(root, 'node_modules/create-vite');
-if (!existsSync(path.join(root, 'dist/index.js'))) fail('dist/ is missing: run `npm run build` (npm run bench does)');
+if (!existsSync(path.join(root, 'dist/index.cjs'))) fail('dist/ is missing: run `npm run build` (npm run bench does)');
 if (!existsSync(vitePkgDir)) fail('node_modules/create-vite is missing: run `npm ci` (it is a pinned devDependency)');
 const ourPkg = readJson(path.join(root, 'package.json'));
 const vitePkg = readJson(path.join(vitePkgDir, 'package.json'));

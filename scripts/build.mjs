@@ -1,64 +1,58 @@
 // Bundles src/ and its runtime libraries into dist/, so the published package has no dependencies.
-// Our own code is one file, dist/index.js: every module Node loads costs a start-up (resolve, read,
-// compile), and ours are small. The two libraries only some runs need are files of their own in
-// dist/vendor/, imported on demand: prompts (a question on a terminal) and fs-extra (a move across
-// devices). Minified, but functions keep their names, so a stack trace a user sends names them.
+// CommonJS, though the source is ES modules: Node starts a CommonJS program several milliseconds
+// sooner (its ES module loader resolves and links asynchronously), and this command's start-up is
+// most of its run. Our own code is one file, dist/index.cjs: every module Node loads costs a start-up.
+// The two libraries only some runs need are files of their own in dist/vendor/, loaded on demand:
+// prompts (a question on a terminal) and fs-extra (a move across devices). Minified, but functions
+// keep their names, so a stack trace a user sends names them.
 // Also writes THIRD-PARTY-LICENSES.md from the licence files of exactly the packages esbuild bundled
 // (read from its metafile). `BUILD_ANALYZE=1 node scripts/build.mjs` prints what takes room in each output.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeTemplatesJson } from './templates-json.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
-// Node's built-in modules are loaded with require(), not import: importing one as an ES module builds
-// a facade of all its exports, which evaluates node:fs's lazy getters (streams, promises) for nothing:
-// a few milliseconds of every start.
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-  },
-};
-
 rmSync('dist', { recursive: true, force: true });
 const common = {
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
   keepNames: true,
   legalComments: 'none', // the licences are in THIRD-PARTY-LICENSES.md
   metafile: true,
-  // (`lib/` is prompts' code for Node >= 8.6; its `dist/` is a Babel build for older ones.)
+  outExtension: { '.js': '.cjs' },
   // prompts and fs-extra do not export the files we bundle (only the text and select elements; move).
+  // (`lib/` is prompts' code for Node >= 8.6; its `dist/` is a Babel build for older ones.)
   alias: {
     'prompts/lib/elements/text.js': './node_modules/prompts/lib/elements/text.js',
     'prompts/lib/elements/select.js': './node_modules/prompts/lib/elements/select.js',
     'fs-extra/lib/move/index.js': './node_modules/fs-extra/lib/move/index.js',
   },
-  // prompts and fs-extra are CommonJS: give them a require() inside the ES module bundle.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // The source's import.meta.url (it finds package.json and templates/ next to itself) in CommonJS.
+  define: { 'import.meta.url': 'import_meta_url' },
+  inject: ['scripts/import-meta-url.js'],
   logLevel: 'warning',
-  plugins: [builtinsByRequire],
 };
 const vendor = await build({
   ...common,
   entryPoints: { prompts: 'src/vendor/prompts.ts', 'fs-extra': 'src/vendor/fs-extra.ts' },
   outdir: 'dist/vendor',
 });
-const main = await build({
-  ...common,
-  entryPoints: ['src/index.ts'],
-  outdir: 'dist',
-  plugins: [builtinsByRequire, { name: 'vendor-external', setup: (b) => b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true })) }],
-});
+// `import('./vendor/x.js')` in the source loads dist/vendor/x.cjs.
+const vendorExternal = {
+  name: 'vendor-external',
+  setup: (b) => b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path.replace(/\.js$/, '.cjs'), external: true })),
+};
+const main = await build({ ...common, entryPoints: ['src/index.ts'], outdir: 'dist', plugins: [vendorExternal] });
 const result = { metafile: { inputs: { ...vendor.metafile.inputs, ...main.metafile.inputs }, outputs: { ...vendor.metafile.outputs, ...main.metafile.outputs } } };
+
+writeTemplatesJson(root);
 
 const packages = bundledPackages(result.metafile);
 writeFileSync('THIRD-PARTY-LICENSES.md', thirdPartyLicenses(packages));

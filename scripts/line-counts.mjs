@@ -16,7 +16,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'line-counts-'));
 const dir = path.join(tmp, 'probe');
 const extra = process.argv.slice(2);
 try {
-  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.js'), dir, '--yes', '--no-git', '--no-verify', ...extra], {
+  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify', ...extra], {
     stdio: 'ignore',
     env: { ...process.env, CI: 'true' },
   });

@@ -24,7 +24,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'update-lockfile-'));
 try {
   const dir = path.join(tmp, PLACEHOLDER);
   // Renders the current lock (if any) for the placeholder: cargo then keeps its versions.
-  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.js'), dir, '--yes', '--no-git', '--no-verify'], {
+  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, CI: 'true' },
   });

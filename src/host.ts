@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Host, TargetState } from './resolve.js';
-import { TEMPLATES_DIR } from './templates.js';
+import { TEMPLATES_DIR, templateTree } from './templates.js';
 import { ignoringPattern, type DirectoryFacts, type NameRules } from './validate.js';
 
 /** Entries that do not make a directory "non-empty" (SPEC, Safety). */
@@ -94,15 +94,15 @@ export function directoryFacts(abs: string): DirectoryFacts {
  * root paths its .gitignore hides, and `target`, cargo's.
  */
 export function templateNameRules(root = TEMPLATES_DIR): NameRules {
-  const workspace = path.join(root, 'workspace');
+  const tree = templateTree(root);
   // The lock is part of the template: without it no name could be checked against the dependencies.
-  const lock = readFileSync(path.join(workspace, 'Cargo.lock'), 'utf8');
+  const lock = tree.get('workspace/Cargo.lock');
+  if (lock === undefined) throw new Error(`the template has no workspace/Cargo.lock (${root})`);
   const dependencies = [...lock.matchAll(/^name = "([^"{}]+)"$/gm)].map((m) => m[1]);
-  const templatePaths = readdirSync(workspace)
+  const templatePaths = [...new Set([...tree.keys()].filter((p) => p.startsWith('workspace/')).map((p) => p.split('/')[1]))]
     .filter((e) => !e.includes('{{'))
     .map((e) => (e === '_gitignore' ? '.gitignore' : e));
-  const ignoreFile = path.join(workspace, '_gitignore');
-  const ignore = existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8').split('\n') : [];
+  const ignore = (tree.get('workspace/_gitignore') ?? '').split('\n');
   return {
     dependencies,
     templatePaths,

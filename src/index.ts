@@ -12,12 +12,16 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-process.exitCode = await main({
+void main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
-  stdinIsTTY: Boolean(process.stdin.isTTY),
+  // Questions need both ends on a terminal. stdin is looked at only then: creating process.stdin loads
+  // the terminal and socket modules, a few milliseconds of a run that never reads it.
+  stdinIsTTY: Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   version,
   isRoot: process.getuid?.() === 0,
+}).then((code) => {
+  process.exitCode = code;
 });

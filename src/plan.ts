@@ -3,6 +3,7 @@
 import { serializeConfig, CONFIG_FILE } from './config-file.js';
 import { counterOutcome, mapFacts, orderingFacts } from './facts.js';
 import type { Options } from './options.js';
+import type { TemplateSelection } from './templates.js';
 import { generatedReadme } from './readme.js';
 
 export interface TemplateFile {
@@ -17,10 +18,9 @@ export interface PlannedFile {
   contents: string;
 }
 
-/** The template files a workspace with these options is made of (the rest need not be read). */
-export function templatesNeeded(options: Options): (templatePath: string) => boolean {
-  const partials = new Set(partialsFor(options).map((p) => p.from));
-  return (templatePath) => templatePath.startsWith('workspace/') || partials.has(templatePath);
+/** The template files a workspace with these options is made of (the other partials need not be read). */
+export function templatesNeeded(options: Options): TemplateSelection {
+  return { trees: ['workspace'], files: partialsFor(options).map((p) => p.from) };
 }
 
 /** Which template partial becomes which file, for the chosen options. */

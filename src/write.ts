@@ -109,22 +109,26 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
   try {
     mkdirs(dir);
     staging = fs.mkdtempSync(path.join(dir, STAGING_PREFIX));
-    const stagingDirs = new Set<string>();
+    const stagingDirs = new Set<string>([staging]);
+    const stagingDir = (d: string) => {
+      if (stagingDirs.has(d)) return;
+      stagingDir(path.dirname(d)); // parents first; plain mkdirs, the staging folder is new and ours
+      fs.mkdirSync(d);
+      stagingDirs.add(d);
+    };
     for (const f of files) {
       current = path.join(dir, ...f.path.split('/'));
       const to = path.join(staging, ...f.path.split('/'));
-      const parent = path.dirname(to);
-      if (!stagingDirs.has(parent)) {
-        fs.mkdirSync(parent, { recursive: true });
-        stagingDirs.add(parent);
-      }
+      stagingDir(path.dirname(to));
       fs.writeFileSync(to, f.contents);
       check();
     }
     await yieldToSignals();
     check();
 
-    const conflicts = findConflicts(dir, files);
+    // What the target holds at its top (one readdir): paths below a missing entry need no more checks.
+    const present = new Set(fs.readdirSync(dir));
+    const conflicts = findConflicts(dir, files.filter((f) => present.has(f.path.split('/')[0])));
     if (conflicts.length && !opts.replace) {
       throw new Error(`refusing to replace existing paths without --overwrite: ${conflicts.join(', ')}`);
     }
@@ -148,7 +152,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     // Nothing of ours exists in the target yet (the usual case): move each top-level entry whole, a
     // dozen renames instead of a mkdir and a rename per file. Otherwise, file by file.
     const topLevel = [...new Set(files.map((f) => f.path.split('/')[0]))];
-    const units = conflicts.length === 0 && topLevel.every((name) => !lexists(path.join(dir, name)))
+    const units = conflicts.length === 0 && topLevel.every((name) => !present.has(name))
       ? topLevel
       : files.map((f) => f.path);
     for (const unit of units) {
@@ -160,7 +164,9 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
       placed.push(to);
       check();
     }
-    fs.rmSync(staging, { recursive: true, force: true });
+    // Whole entries moved leave the staging folder empty; file by file leaves its folders behind.
+    if (units === topLevel) fs.rmdirSync(staging);
+    else fs.rmSync(staging, { recursive: true, force: true });
     await yieldToSignals();
     check();
     return { written: files.map((f) => f.path), replaced: conflicts, removed: removals, backupDir };

@@ -17,54 +17,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // lists by hand from `npm pack --dry-run --json --ignore-scripts` and review the difference: a file that
 // appears or disappears unexpectedly is what this test is for.
 const PACKAGE_FILES = [
-  'CHANGELOG.md',
   'LICENSE',
   'README.md',
   'THIRD-PARTY-LICENSES.md',
-  'bin/create-aya-atomic.js',
-  'dist/index.js',
-  'dist/vendor/fs-extra.js',
-  'dist/vendor/prompts.js',
+  'bin/create-aya-atomic.cjs',
+  'dist/index.cjs',
+  'dist/templates.json', // the template tree, one file (scripts/templates-json.mjs)
+  'dist/vendor/fs-extra.cjs',
+  'dist/vendor/prompts.cjs',
   'package.json',
-];
-// Dotfiles under their stored names: npm drops a file named .gitignore from a package.
-const TEMPLATE_FILES = [
-  'templates/partials/counter/atomic.rs',
-  'templates/partials/counter/plain.rs',
-  'templates/partials/ebpf-main/atomic.rs',
-  'templates/partials/ebpf-main/plain.rs',
-  'templates/partials/ebpf-map/array.rs',
-  'templates/partials/ebpf-map/hash.rs',
-  'templates/partials/ebpf-map/per-cpu-array.rs',
-  'templates/partials/ebpf-map/per-cpu-hash.rs',
-  'templates/partials/ebpf-program/kprobe.rs',
-  'templates/partials/ebpf-program/tracepoint.rs',
-  'templates/partials/loader-map/array.rs',
-  'templates/partials/loader-map/hash.rs',
-  'templates/partials/loader-map/per-cpu-array.rs',
-  'templates/partials/loader-map/per-cpu-hash.rs',
-  'templates/partials/loader-program/kprobe.rs',
-  'templates/partials/loader-program/tracepoint.rs',
-  'templates/workspace/.cargo/config.toml',
-  'templates/workspace/Cargo.lock',
-  'templates/workspace/Cargo.toml',
-  'templates/workspace/LICENSE-APACHE',
-  'templates/workspace/LICENSE-GPL2',
-  'templates/workspace/LICENSE-MIT',
-  'templates/workspace/_gitignore',
-  'templates/workspace/rustfmt.toml',
-  'templates/workspace/xtask/Cargo.toml',
-  'templates/workspace/xtask/src/doctor.rs',
-  'templates/workspace/xtask/src/main.rs',
-  'templates/workspace/xtask/src/verify.rs',
-  'templates/workspace/xtask/src/vm.rs',
-  'templates/workspace/{{crate}}-common/Cargo.toml',
-  'templates/workspace/{{crate}}-common/src/lib.rs',
-  'templates/workspace/{{crate}}-ebpf/Cargo.toml',
-  'templates/workspace/{{crate}}/Cargo.toml',
-  'templates/workspace/{{crate}}/build.rs',
-  'templates/workspace/{{crate}}/src/bench.rs',
-  'templates/workspace/{{crate}}/src/main.rs',
 ];
 
 /** The environment for a nested npm: nothing inherited from the `npm test` that may be running us. */
@@ -94,7 +55,7 @@ describe('npm package', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    if (!existsSync(path.join(root, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    if (!existsSync(path.join(root, 'dist/index.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     tmp = mkdtempSync(path.join(os.tmpdir(), 'aya-atomic-pack-'));
     env = npmEnv({ npm_config_cache: path.join(tmp, 'npm-cache'), npm_config_update_notifier: 'false' });
     const packDir = path.join(tmp, 'pack');
@@ -112,7 +73,7 @@ describe('npm package', () => {
   });
 
   it('holds bin, dist, templates, README, licences and package.json, and nothing else', () => {
-    expect(pack.files.map((f) => f.path).sort()).toEqual([...PACKAGE_FILES, ...TEMPLATE_FILES].sort());
+    expect(pack.files.map((f) => f.path).sort()).toEqual([...PACKAGE_FILES].sort());
   });
 
   it('has no runtime dependencies and installs from the tarball without the registry', () => {

@@ -180,16 +180,17 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
     work = makeTmp('update-next');
     packages = path.join(work, 'packages');
     packCurrent(packages);
-    next = copyAsVersion('9.0.0', work);
-    const tpl = (f: string) => path.join(next, 'templates', 'workspace', f);
     // The next version: changes the first line of LICENSE-MIT and LICENSE-APACHE and the last lines of
     // LICENSE-GPL2, drops rustfmt.toml and .gitignore, adds NOTES.md.
-    fs.writeFileSync(tpl('LICENSE-MIT'), edit(fs.readFileSync(tpl('LICENSE-MIT'), 'utf8'), 0, ' (next)'));
-    fs.writeFileSync(tpl('LICENSE-APACHE'), edit(fs.readFileSync(tpl('LICENSE-APACHE'), 'utf8'), 0, ' (next)'));
-    fs.writeFileSync(tpl('LICENSE-GPL2'), `${fs.readFileSync(tpl('LICENSE-GPL2'), 'utf8')}\nAppended by the next version.\n`);
-    fs.rmSync(tpl('rustfmt.toml'));
-    fs.rmSync(tpl('_gitignore'));
-    fs.writeFileSync(tpl('NOTES.md'), 'Notes from the next version.\n');
+    next = copyAsVersion('9.0.0', work, (templates) => {
+      const tpl = (f: string) => path.join(templates, f);
+      fs.writeFileSync(tpl('LICENSE-MIT'), edit(fs.readFileSync(tpl('LICENSE-MIT'), 'utf8'), 0, ' (next)'));
+      fs.writeFileSync(tpl('LICENSE-APACHE'), edit(fs.readFileSync(tpl('LICENSE-APACHE'), 'utf8'), 0, ' (next)'));
+      fs.writeFileSync(tpl('LICENSE-GPL2'), `${fs.readFileSync(tpl('LICENSE-GPL2'), 'utf8')}\nAppended by the next version.\n`);
+      fs.rmSync(tpl('rustfmt.toml'));
+      fs.rmSync(tpl('_gitignore'));
+      fs.writeFileSync(tpl('NOTES.md'), 'Notes from the next version.\n');
+    });
 
     const env = cliEnv({ GIT_CONFIG_GLOBAL: gitConfigWithIdentity(), CI: 'true' });
     execFileSync(process.execPath, [BIN, 'team', '--yes', '--no-verify'], { cwd: work, env, stdio: 'ignore' });
@@ -211,7 +212,7 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
   it('applies the next version file by file', async () => {
     const mitBefore = read(ws, 'LICENSE-MIT');
     const gplBefore = read(ws, 'LICENSE-GPL2');
-    const nextRun = spawnSync(process.execPath, [path.join(next, 'bin/create-aya-atomic.js'), '--update', '--no-verify', '--json'], {
+    const nextRun = spawnSync(process.execPath, [path.join(next, 'bin/create-aya-atomic.cjs'), '--update', '--no-verify', '--json'], {
       cwd: ws, encoding: 'utf8', env: cliEnv({ CREATE_AYA_ATOMIC_PACKAGES: packages }),
     });
     expect(nextRun.status, `${nextRun.stdout}\n${nextRun.stderr}`).toBe(6);

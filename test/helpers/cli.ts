@@ -1,4 +1,4 @@
-// Helpers for tests that run the BUILT command (bin/create-aya-atomic.js → dist/) as a child process.
+// Helpers for tests that run the BUILT command (bin/create-aya-atomic.cjs → dist/) as a child process.
 // `npm test` builds first; run `npm run build` before `npx vitest` by hand.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,10 +8,10 @@ import { afterAll } from 'vitest';
 import { mkTestTmp } from './tree.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.js');
+export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.cjs');
 export const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
-if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+if (!fs.existsSync(path.join(ROOT, 'dist', 'index.cjs'))) {
   throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
 }
 

@@ -15,7 +15,7 @@ export function missingHistory(commit = RELEASE_0_1_0): string | undefined {
 }
 
 export interface BuiltPackage {
-  /** The unpacked package: run `node <dir>/bin/create-aya-atomic.js`. */
+  /** The unpacked package: run its bin (`bin/create-aya-atomic.js` up to 0.1.0, `.cjs` since). */
   dir: string;
   tarball: string;
   version: string;
@@ -44,12 +44,18 @@ export function packCurrent(packagesDir: string): BuiltPackage {
   return pack(ROOT, packagesDir);
 }
 
-/** A copy of this package with another version and templates a test may change: a "next" release. */
-export function copyAsVersion(version: string, workDir: string): string {
+/**
+ * A copy of this package with another version, whose templates `change` edits (given the copy's
+ * templates/workspace folder): a "next" release.
+ */
+export function copyAsVersion(version: string, workDir: string, change: (workspaceTemplates: string) => void): string {
   const dir = path.join(workDir, `next-${version}`);
   for (const entry of ['bin', 'dist', 'templates', 'package.json', 'README.md', 'LICENSE', 'THIRD-PARTY-LICENSES.md']) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
+  change(path.join(dir, 'templates', 'workspace'));
+  // The package reads its templates from dist/templates.json: rebuild it from the changed templates/.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'templates-json.mjs'), dir]);
   const pkgFile = path.join(dir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
   fs.writeFileSync(pkgFile, JSON.stringify({ ...pkg, version }, null, 2));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.js');
+export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.cjs');
 /** Debian's rust-web toolchain: a directory toolchain (SPEC --toolchain). */
 export const DEBIAN_TOOLCHAIN = '/usr/bin';
 export const OBJDUMP = 'llvm-objdump-22';

@@ -83,7 +83,9 @@ describe('the names a template forbids, derived from the template itself', () =>
     const t = fresh();
     const ws = path.join(t, 'workspace');
     for (const d of ['xtask/src', '{{crate}}/src', '{{crate}}-ebpf/src', '.cargo']) fs.mkdirSync(path.join(ws, d), { recursive: true });
-    for (const f of ['Cargo.toml', 'LICENSE-MIT', 'rustfmt.toml']) fs.writeFileSync(path.join(ws, f), '');
+    for (const f of ['Cargo.toml', 'LICENSE-MIT', 'rustfmt.toml', 'xtask/src/main.rs', '{{crate}}/src/main.rs', '{{crate}}-ebpf/src/main.rs', '.cargo/config.toml']) {
+      fs.writeFileSync(path.join(ws, f), '');
+    }
     fs.writeFileSync(path.join(ws, 'Cargo.lock'), lock);
     fs.writeFileSync(path.join(ws, '_gitignore'), gitignore);
     return t;
