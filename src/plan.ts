@@ -63,14 +63,16 @@ export function substitute(text: string, vars: Record<string, string>, where: st
   });
 }
 
-/** npm drops `.gitignore` from packages, so such files are stored as `_gitignore`. */
-const storedName = (segment: string) => (segment.startsWith('_') && segment !== '_' ? `.${segment.slice(1)}` : segment);
-const STORED_DOTFILES = new Set(['_gitignore', '_cargo']);
+/**
+ * The template stores `.gitignore` as `_gitignore`: a real one there would apply to this repository
+ * (and npm drops files of that name from packages).
+ */
+const STORED_NAMES = new Map([['_gitignore', '.gitignore']]);
 
 function outputPath(templatePath: string, vars: Record<string, string>): string {
   return substitute(templatePath, vars, templatePath)
     .split('/')
-    .map((seg) => (STORED_DOTFILES.has(seg) ? storedName(seg) : seg))
+    .map((seg) => STORED_NAMES.get(seg) ?? seg)
     .join('/');
 }
 

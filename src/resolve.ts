@@ -162,12 +162,11 @@ function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined
       if (recordedValues.attach !== undefined && sameProgram) raw.attach = { value: recordedValues.attach, source: 'config' };
     } else if (recordedValues[o.key] !== undefined) raw[o.key] = { value: recordedValues[o.key]!, source: 'config' };
   }
-  // Program before attach: the attach target is checked against it (or implies it).
-  const order: OptionKey[] = ['name', 'map', 'ordering', 'program', 'attach', 'toolchain'];
-  for (const key of order) {
+  // In the model's order, program before attach: the attach target is checked against it (or implies it).
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
+    const key = spec.key;
     const entry = raw[key];
     if (!entry) continue;
-    const spec = optionSpec(key) as OptionSpec;
     const result = spec.validate(entry.value, { ...ctx, settled: given.values });
     if (!result.ok) throw usageError(entry.source === 'flag' ? `${spec.flag}: ${result.reason}` : `${configName}: ${key}: ${result.reason}`);
     (given.values as Record<string, string>)[key] = result.value;
@@ -382,7 +381,7 @@ async function resolveUpdate(
   }
   // Options may change in the same step; a new program without --attach takes its default target, and
   // an --attach without --program brings the program its shape implies.
-  const { name: _name, ...changes } = flags;
+  const changes: ParsedValues = { ...flags, name: undefined };
   if (changes.program === undefined && changes.attach === undefined) changes.program = recordedOptions.program;
   const changed = validateGiven(changes, undefined, CONFIG_FILE, ctx);
   const options: Options = { ...recordedOptions, ...changed.values, name: recordedOptions.name };
