@@ -43,7 +43,11 @@ function changedLines(before: string, after: string, tmp: string): Set<number> {
   return out;
 }
 
-describe.skipIf(Boolean(noGit || noNpm || missingHistory()))('--update from release 0.1.0 to this version', () => {
+const noRelease = noGit ?? noNpm ?? missingHistory();
+// CI (.ci/run sets AYA_ATOMIC_CI=1) clones the whole history: there, a missing release is a failure.
+if (noRelease && process.env.AYA_ATOMIC_CI === '1') throw new Error(`CI must run the update from 0.1.0, but: ${noRelease}`);
+
+describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version', () => {
   const name = 'starter';
   let work: string;
   let packages: string;

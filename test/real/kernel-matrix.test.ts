@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureTracefs, isRoot, missingToolchain, sh, show } from './env.js';
+import { ROOT, ensureTracefs, isRoot, missingToolchain, sh, show, skipUnlessCi } from './env.js';
 import { CARGO_ENV, build, workspace, type MapKind } from './workspace-cache.js';
 
 /** Runs of `true` per `--selftest`. */
@@ -73,11 +73,11 @@ function fetchedKernels(): Fetched[] | string {
 
 const onPath = (cmd: string) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(path.join(dir, cmd)));
 const kernels = fetchedKernels();
-const skipReason = missingToolchain()
+const skipReason = skipUnlessCi(missingToolchain()
   ?? (isRoot ? undefined : 'not root: loading BPF programs on the host kernel needs root')
   ?? (onPath('qemu-system-x86_64') ? undefined : 'qemu-system-x86_64 is missing (apt-get install qemu-system-x86, or bash .ci/fetch-kernels.sh)')
   ?? (onPath('busybox') ? undefined : 'busybox is missing (apt-get install busybox-static, or bash .ci/fetch-kernels.sh)')
-  ?? (typeof kernels === 'string' ? kernels : undefined);
+  ?? (typeof kernels === 'string' ? kernels : undefined));
 if (skipReason) console.warn(`kernel matrix skipped: ${skipReason}`);
 
 interface Result {

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_0_1_0, missingHistory, packFromHistory } from '../helpers/packages.js';
-import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, isRoot, missingToolchain, removeTempDirs, sh, show, tempDir } from './env.js';
+import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, isRoot, missingToolchain, removeTempDirs, sh, show, skipUnlessCi, tempDir } from './env.js';
 
 afterAll(removeTempDirs);
 
-const skip = missingToolchain() ?? missingHistory();
+const skip = skipUnlessCi(missingToolchain() ?? missingHistory());
 const NAME = 'upd-built';
 
 describe.skipIf(Boolean(skip))('a 0.1.0 workspace, updated, builds and counts', () => {
