@@ -29,43 +29,42 @@ function notADirectory(p: string): string {
 }
 
 export function inspectTarget(dir: string): TargetState {
+  // throwIfNoEntry: a missing path is the usual case, and an exception costs more than the stat.
+  let st;
   try {
-    if (!statSync(dir).isDirectory()) return { kind: 'impossible', reason: notADirectory(dir) };
+    st = statSync(dir, { throwIfNoEntry: false });
   } catch (e) {
-    const code = errno(e);
-    if (code === 'ELOOP') return { kind: 'impossible', reason: 'is a symbolic link loop' };
-    if (code === 'ENOTDIR' || code === 'ENOENT') {
-      // Missing: fine, unless it is a dangling link itself, or something on the way is not a directory.
-      let isLink = false;
-      try {
-        isLink = lstatSync(dir).isSymbolicLink();
-      } catch {
-        /* not there at all */
-      }
-      if (isLink) return { kind: 'impossible', reason: notADirectory(dir) };
-      for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
-        let isDir: boolean;
-        try {
-          isDir = statSync(p).isDirectory();
-        } catch (inner) {
-          // Missing (and not a dangling link), or missing because what is above it is a file: look higher.
-          if ((errno(inner) === 'ENOENT' && !existsLink(p)) || errno(inner) === 'ENOTDIR') continue;
-          return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
-        }
-        if (!isDir) return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
-        break;
-      }
-      return { kind: 'missing' };
-    }
-    throw e;
+    if (errno(e) === 'ELOOP') return { kind: 'impossible', reason: 'is a symbolic link loop' };
+    if (errno(e) !== 'ENOTDIR') throw e;
   }
-  const entries = readdirSync(dir).filter((e) => !IGNORABLE_ENTRIES.includes(e));
-  return entries.length ? { kind: 'non-empty', entries: entries.sort() } : { kind: 'empty' };
+  if (st) {
+    if (!st.isDirectory()) return { kind: 'impossible', reason: notADirectory(dir) };
+    const entries = readdirSync(dir).filter((e) => !IGNORABLE_ENTRIES.includes(e));
+    return entries.length ? { kind: 'non-empty', entries: entries.sort() } : { kind: 'empty' };
+  }
+  // Missing: fine, unless it is a dangling link itself, or something on the way is not a directory.
+  if (isLink(dir)) return { kind: 'impossible', reason: notADirectory(dir) };
+  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
+    let parent;
+    try {
+      parent = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      if (errno(e) === 'ENOTDIR') continue; // missing because what is above it is a file: look higher
+      return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
+    }
+    if (!parent) {
+      if (isLink(p)) return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
+      continue; // missing too: look higher
+    }
+    if (!parent.isDirectory()) return { kind: 'impossible', reason: `lies below ${p}, which ${notADirectory(p)}` };
+    break;
+  }
+  return { kind: 'missing' };
 }
 
-function existsLink(p: string): boolean {
+function isLink(p: string): boolean {
   try {
-    return lstatSync(p).isSymbolicLink();
+    return lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
   } catch {
     return false;
   }
