@@ -89,9 +89,9 @@ function describe(ui: Ui, plan: GeneratePlan, conflicts: string[]) {
   const outcome = counterOutcome(o.map, o.ordering);
   const dry = plan.switches.dryRun;
   ui.say(`${dry ? `${c.yellow('Dry run: nothing is written.')} Would create` : 'Creating'} ${c.bold(o.name)} in ${c.cyan(plan.shownDir)}`);
-  for (const note of plan.notes) ui.say(`  ${c.dim(note)}`);
   ui.say(`  map ${o.map}, ordering ${o.ordering}${outcome.orderingApplies ? '' : ' (not applicable: per-CPU maps use a plain add)'}, ${o.program} on ${o.attach.length > 80 ? shown(o.attach, 80) : o.attach}, eBPF toolchain ${o.toolchain}`);
   ui.say(`  the add compiles to ${outcome.effect}`);
+  for (const note of plan.notes) ui.say(`  ${c.dim(note)}`);
   if (conflicts.length) {
     ui.say(`  ${dry ? 'Would back up and replace' : 'Backing up and replacing'} ${conflicts.length} existing path(s): ${conflicts.join(', ')}`);
   }

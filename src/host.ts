@@ -113,6 +113,15 @@ export function templateNameRules(root = TEMPLATES_DIR): NameRules {
   };
 }
 
+/**
+ * Whether this machine's kernel can attach kprobes (aya opens this file to attach one); undefined
+ * when it cannot tell (not Linux, or no sysfs).
+ */
+export function kprobeSupport(): boolean | undefined {
+  if (!existsSync('/sys/bus/event_source/devices')) return undefined;
+  return existsSync('/sys/bus/event_source/devices/kprobe/type');
+}
+
 export function fileHost(): Host {
   let rules: NameRules | undefined;
   return {
@@ -120,5 +129,7 @@ export function fileHost(): Host {
     inspectTarget,
     directory: directoryFacts,
     nameRules: () => (rules ??= templateNameRules()),
+    kprobes: kprobeSupport,
+    exists: existsSync,
   };
 }

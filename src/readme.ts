@@ -56,7 +56,9 @@ function verifiedOn(o: Options): string {
   for (const r of rows) {
     const k = verified.kernels.find((kernel) => kernel.id === r.kernel);
     const kernel = k ? `${k.release}${k.package ? ` (${k.package})` : ''}` : r.kernel;
-    table.push(`| ${mdCell(kernel)} | ${mdCell(k?.how ?? '')} | ${mdCell(verdict(r))} |`);
+    // The host is the machine the matrix ran on, not the reader's.
+    const how = r.kernel === 'host' ? "create-aya-atomic's test machine, directly (no kprobe support there)" : (k?.how ?? '');
+    table.push(`| ${mdCell(kernel)} | ${mdCell(how)} | ${mdCell(verdict(r))} |`);
   }
   notes.push(`\`--check\` and \`--selftest ${verified.selftest}\` with create-aya-atomic ${verified.generatorVersion}, ${verified.date}` +
     `${o.attach === programFacts[o.program].defaultAttach ? '' : `, attached to the default \`${programFacts[o.program].defaultAttach}\``}.`);
@@ -66,7 +68,7 @@ On the kernels you deploy to, \`cargo xtask vm\` boots each image in QEMU with t
 \`--check\` and \`--selftest\` there (KVM when it works, else emulation; it needs QEMU and a static busybox):
 
 \`\`\`sh
-cargo xtask vm --kernel /boot/vmlinuz-$(uname -r)          # this machine's own kernel
+cargo xtask vm --kernel /boot/vmlinuz-$(uname -r)          # this machine's own kernel (if /boot is readable)
 apt-get download linux-image-6.1.0-47-cloud-amd64 && dpkg-deb -x linux-image-6.1.0-47-cloud-amd64_*.deb k
 cargo xtask vm --kernel k/boot/vmlinuz-* --selftest 1000    # a distribution's kernel package
 \`\`\``;
@@ -92,7 +94,7 @@ export function generatedReadme(o: Options, version: string): string {
     : `- The rustup toolchain \`${o.toolchain}\` with its library source, for the eBPF crate:
   \`rustup toolchain install ${o.toolchain} --component rust-src\`.`;
   const attachOther = o.program === 'kprobe'
-    ? 'Attach elsewhere with `cargo xtask run -- --attach <kernel symbol>`. Kernels built without kprobe support cannot attach a kprobe (exit 5, with a message); regenerate with `--program tracepoint` for those.'
+    ? 'Attach elsewhere with `cargo xtask run -- --attach <kernel symbol>`. Kernels built without kprobe support cannot attach a kprobe (exit 5, with a message); `npm create aya-atomic@latest -- --update --program tracepoint` switches this workspace to a tracepoint, keeping your edits.'
     : 'Attach to another tracepoint with `cargo xtask run -- --attach <category/name>` (see `/sys/kernel/tracing/events`).';
   return `# ${o.name}
 
@@ -109,7 +111,7 @@ cargo xtask run                     # attach and print the count every second un
 
 Plain cargo works too: \`cargo build\`, \`cargo test\`, \`cargo clippy --all-targets\` (the loader's build script builds the
 eBPF crate), and \`cargo run --release --config 'target."cfg(all())".runner="sudo -E"' -- --check\` (what
-\`cargo xtask run -- --check\` does for you).
+\`cargo xtask run -- --check\` does for you; as root, \`cargo run --release -- --check\`).
 \`cargo xtask verify\` runs what CI should: doctor, the build, clippy \`-D warnings\` (host and BPF target), and \`--check\`
 as root. ${attachOther}
 
@@ -119,7 +121,7 @@ as root. ${attachOther}
 |---|---|
 | \`${o.name}-ebpf/src/program.rs\` | the ${o.program} program \`count_calls\` (and the empty \`baseline\` the bench needs) |
 | \`${o.name}-ebpf/src/map.rs\` | the map that holds the counter, and its lookup-and-add |
-| \`${o.name}-ebpf/src/counter.rs\` | the add itself (the ordering) |
+| \`${o.name}-ebpf/src/counter.rs\` | the add itself; an ordering other than relaxed takes effect only with \`EBPF_CPU = "v3"\` |
 | \`${o.name}-common/src/lib.rs\` | the names and types both sides share |
 | \`${o.name}/src/main.rs\` | the loader: command line, \`--check\`, \`--selftest\`, watch mode, exit codes |
 | \`${o.name}/src/program.rs\` | where and how the loader attaches (\`DEFAULT_ATTACH\`) |

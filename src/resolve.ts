@@ -31,6 +31,9 @@ export interface Host {
   directory(abs: string): DirectoryFacts;
   /** Facts about the template the crate name must respect (read on first use). */
   nameRules(): NameRules;
+  /** Whether this machine's kernel can attach kprobes; undefined when it cannot tell. */
+  kprobes(): boolean | undefined;
+  exists(abs: string): boolean;
 }
 
 export interface Prompter {
@@ -290,14 +293,17 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
 
   // 3. The choices, each from a flag, the recorded config, a question or its default.
   const settled: Partial<Options> = { ...given.values, name };
+  // A kprobe cannot attach on a kernel without kprobe support: the question leans to a tracepoint there.
+  const noKprobes = settled.program === undefined && host.kprobes() === false;
   const choose = async <K extends 'map' | 'ordering' | 'program'>(key: K) => {
     if (settled[key] !== undefined) return;
     const spec = optionSpec(key);
     if (interactive && spec.question && spec.choices) {
+      const leanToTracepoint = key === 'program' && noKprobes;
       settled[key] = await prompter.select<Options[K]>({
-        message: spec.question(settled),
+        message: leanToTracepoint ? "Program type (this machine's kernel has no kprobe support):" : spec.question(settled),
         choices: spec.choices.map((c) => ({ title: c.value, value: c.value, description: spec.hint?.(c.value, settled) ?? c.hint })),
-        initial: 0,
+        initial: leanToTracepoint ? spec.choices.findIndex((c) => c.value === 'tracepoint') : 0,
       });
       sources[key] = 'prompt';
     } else {
@@ -309,6 +315,9 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   await choose('ordering');
   await choose('program');
   const program = settled.program as ProgramKind;
+  if (program === 'kprobe' && host.kprobes() === false) {
+    notes.push("this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here");
+  }
   const options: Options = {
     name,
     map: settled.map as MapKind,
@@ -358,7 +367,17 @@ async function resolveUpdate(
   ctx: Omit<Context, 'settled'>,
 ): Promise<UpdatePlan> {
   if (config !== undefined) throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
-  const dir = path.resolve(input.cwd, dirArg ?? '.');
+  // Without a directory: the workspace around the current one, as cargo finds its Cargo.toml.
+  let dir = path.resolve(input.cwd, dirArg ?? '.');
+  if (dirArg === undefined) {
+    for (let d = dir; ; d = path.dirname(d)) {
+      if (host.exists(path.join(d, CONFIG_FILE))) {
+        dir = d;
+        break;
+      }
+      if (d === path.dirname(d)) break;
+    }
+  }
   const file = path.join(dir, CONFIG_FILE);
   let text: string;
   try {

@@ -118,6 +118,14 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
     );
     if (signal.aborted) throw cancelled('Cancelled; nothing was changed.');
     if (rendered.code !== 0 || !existsSync(out)) {
+      if (/\bE404\b|404 Not Found/.test(rendered.output)) {
+        throw new CliError(
+          `create-aya-atomic ${version}, which generated this workspace, is not on the npm registry npm uses here, and ` +
+            'the update needs it as the base of its merge. Set CREATE_AYA_ATOMIC_PACKAGES to a folder holding ' +
+            `create-aya-atomic-${version}.tgz (npm pack of that version). Nothing was changed.`,
+          EXIT.unexpected, 'unexpected',
+        );
+      }
       const last = rendered.failedToStart ?? rendered.output.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
       throw new CliError(
         `Cannot see what create-aya-atomic ${version} generated, which the update needs as the base of its merge: ` +
@@ -211,6 +219,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
   if (conflicts.length) {
     ui.say(`${c.red('!')} ${conflicts.length} file(s) have conflicts to resolve (marked <<<<<<< yours … >>>>>>> create-aya-atomic ${to}):`);
     for (const d of conflicts) ui.say(`    ${d.path}`);
+    ui.say('  Resolve the markers (git diff shows the whole update), then check the workspace: cargo xtask verify');
     return EXIT.conflicts;
   }
   if (!plan.switches.verify || !decisions.length) return EXIT.ok;

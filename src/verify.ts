@@ -110,7 +110,7 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const env = ctx.offline ? { ...CARGO_ENV, CARGO_NET_OFFLINE: 'true' } : CARGO_ENV;
   const outcome: VerifyOutcome = { exitCode: EXIT.ok, prerequisites: [], build: { status: 'not-run' }, check: { status: 'not-run' } };
   const cancelledNow = (step: string, progress?: { done(line: string): void }) => {
-    const line = `${c.yellow(`${step} stopped`)} (${signalName(ctx.signal)}); the workspace stays in place`;
+    const line = `${c.yellow(`${step} stopped`)} (${signalName(ctx.signal)}); the workspace stays in place (cargo build there when you are ready)`;
     if (progress) progress.done(line);
     else ui.say(line);
     return { ...outcome, exitCode: EXIT.cancelled };

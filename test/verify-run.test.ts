@@ -217,7 +217,7 @@ describe.concurrent('verify: stopped by a signal', () => {
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
     const out = result.stdout + result.stderr;
-    expect(result.stdout).toContain('Checking prerequisites stopped (SIGTERM); the workspace stays in place\n');
+    expect(result.stdout).toContain('Checking prerequisites stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n');
     // No half report after a cancel: no prerequisite lines, no fix commands, no next steps.
     expect(out).not.toMatch(/fix:|✗|did not run|Prerequisites missing|Next steps/);
     expect(out).not.toMatch(/^Prerequisites/m);
@@ -230,7 +230,7 @@ describe.concurrent('verify: stopped by a signal', () => {
     const result = await run.done;
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
-    expect(result.stdout).toContain(`Build stopped (${signal}); the workspace stays in place\n`);
+    expect(result.stdout).toContain(`Build stopped (${signal}); the workspace stays in place (cargo build there when you are ready)\n`);
     expect(result.stdout).not.toMatch(/Build failed|Next steps/);
     // The workspace stays, and so does the log of what the build printed.
     expect(fs.existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
@@ -270,6 +270,6 @@ describe.concurrent('verify: stopped by a signal', () => {
     const result = await run.done;
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
-    expect(result.stdout).toContain('The verifier check stopped (SIGTERM); the workspace stays in place\n');
+    expect(result.stdout).toContain('The verifier check stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n');
   });
 });

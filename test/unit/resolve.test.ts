@@ -18,6 +18,7 @@ interface FakeFs {
   files?: Record<string, string>;
   targets?: Record<string, TargetState>;
   toolchains?: string[];
+  kprobes?: boolean;
 }
 
 function fakeHost(fs: FakeFs = {}): Host {
@@ -33,6 +34,8 @@ function fakeHost(fs: FakeFs = {}): Host {
       return { exists: known, isDirectory: known, hasCargo: known, hasRustc: known };
     },
     nameRules: () => RULES,
+    kprobes: () => fs.kprobes,
+    exists: (abs) => fs.files?.[abs] !== undefined,
   };
 }
 
@@ -225,6 +228,27 @@ describe('questions on a terminal', () => {
     const hints = prompter.hints['Memory ordering of the atomic add:'];
     expect(hints[0]).toMatch(/locked add/);
     expect(hints[4]).toBe('fully ordered atomic_fetch_add, BPF cpu v3, kernel >= 5.12');
+  });
+
+  it('on a kernel without kprobe support, the program question says so and leans to a tracepoint', async () => {
+    let asked: { message: string; initial?: number; values: string[] } | undefined;
+    const prompter: Prompter = {
+      text: async () => 'p',
+      select: async (q) => {
+        if (q.message.startsWith('Program type')) asked = { message: q.message, initial: q.initial, values: q.choices.map((c) => String(c.value)) };
+        return q.choices[q.initial ?? 0].value;
+      },
+    };
+    const plan = await generate([], { kprobes: false }, tty, prompter);
+    expect(asked).toEqual({ message: "Program type (this machine's kernel has no kprobe support):", initial: 1, values: ['kprobe', 'tracepoint'] });
+    expect(plan.options.program).toBe('tracepoint');
+  });
+
+  it('a kprobe chosen anyway on such a kernel gets a note; with kprobe support, none', async () => {
+    const note = "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here";
+    expect((await generate(['p'], { kprobes: false })).notes).toContain(note);
+    expect((await generate(['p'], { kprobes: true })).notes).not.toContain(note);
+    expect((await generate(['p', '--program', 'tracepoint'], { kprobes: false })).notes).not.toContain(note);
   });
 
   it('asks for a name when the directory does not give a valid one, saying why', async () => {
@@ -425,9 +449,11 @@ describe('--update', () => {
     expect((await update(['--update', 'ws', '--attach', 'sched/sched_switch'])).options).toMatchObject({ program: 'tracepoint', attach: 'sched/sched_switch' });
   });
 
-  it('defaults to the current directory', async () => {
+  it('defaults to the current directory, or the workspace around it', async () => {
     const plan = await resolve(input(['--update'], { cwd: WS }), fakeHost({ files }), noPrompts);
     expect((plan as UpdatePlan).dir).toBe(WS);
+    const below = await resolve(input(['--update'], { cwd: `${WS}/ws-ebpf/src` }), fakeHost({ files }), noPrompts);
+    expect((below as UpdatePlan).dir).toBe(WS);
   });
 
   it.each([

@@ -32,8 +32,8 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Strin
     .context(ATTACH)
 }
 
-const NO_KPROBES: &str = "this kernel has no kprobe support (no CONFIG_KPROBES); the program is \
-    fine (--check loads it). A tracepoint works here: generate with --program tracepoint";
+const NO_KPROBES: &str = "no kprobe support in this kernel (CONFIG_KPROBES); --check loads the \
+    program. For a tracepoint: npm create aya-atomic -- --update --program tracepoint";
 
 /// Where `--bench` attaches: getppid's syscall symbol.
 pub fn bench_target() -> anyhow::Result<String> {

@@ -62,6 +62,10 @@ fn main() -> ExitCode {
             print!("{HELP}");
             exit::OK
         }
+        [] => {
+            eprint!("{HELP}");
+            exit::USAGE
+        }
         _ => {
             eprint!(
                 "error: unknown command or arguments: {}\n\n{HELP}",
