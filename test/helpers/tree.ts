@@ -98,3 +98,28 @@ export function readToml(dir: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * A non-empty target for the overwrite tests, in `root`. <root>/outside: a file and a directory the
+ * target links to. <root>/probe: a file, a link and a nested file at template file paths, a link where a
+ * template directory is, a file where a template directory is, and files the template does not write.
+ */
+export function populatedTarget(root: string): { root: string; outside: string; target: string } {
+  const outside = path.join(root, 'outside');
+  fs.mkdirSync(path.join(outside, 'ebpf-dir', 'src'), { recursive: true });
+  fs.writeFileSync(path.join(outside, 'readme.txt'), 'outside readme\n');
+  fs.writeFileSync(path.join(outside, 'ebpf-dir', 'Cargo.toml'), 'outside cargo\n');
+  fs.writeFileSync(path.join(outside, 'ebpf-dir', 'src', 'main.rs'), 'fn outside() {}\n');
+  const target = path.join(root, 'probe');
+  fs.mkdirSync(path.join(target, 'probe-common'), { recursive: true });
+  fs.mkdirSync(path.join(target, 'docs'));
+  fs.writeFileSync(path.join(target, 'Cargo.toml'), '[workspace] # mine\n');
+  fs.writeFileSync(path.join(target, 'probe-common', 'Cargo.toml'), 'mine too\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(target, 'probe-common', 'keep.rs'), '// untouched\n');
+  fs.writeFileSync(path.join(target, 'notes.txt'), 'notes\n');
+  fs.writeFileSync(path.join(target, 'docs', 'a.md'), '# a\n');
+  fs.writeFileSync(path.join(target, 'xtask'), 'a file where the template has a directory\n');
+  fs.symlinkSync('../outside/readme.txt', path.join(target, 'README.md'));
+  fs.symlinkSync(path.join(outside, 'ebpf-dir'), path.join(target, 'probe-ebpf'));
+  return { root, outside, target };
+}

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VERSION, runMain, showMain } from '../helpers/in-process.js';
-import { filesIn, lazyTestTmp, readToml, snapshot } from '../helpers/tree.js';
+import { filesIn, lazyTestTmp, populatedTarget, readToml, snapshot } from '../helpers/tree.js';
 
 const baseTmp = lazyTestTmp('caa-generate-');
 afterAll(() => baseTmp.remove());
@@ -211,30 +211,7 @@ describe('--config', () => {
 });
 
 describe('--overwrite', () => {
-  /**
-   * <root>/outside: a file and a directory the target links to.
-   * <root>/probe: a file, a link and a nested file at template file paths, a link where a template
-   * directory is, a file where a template directory is, and files the template does not write.
-   */
-  function populated() {
-    const root = tmp();
-    const outside = path.join(root, 'outside');
-    fs.mkdirSync(path.join(outside, 'ebpf-dir', 'src'), { recursive: true });
-    fs.writeFileSync(path.join(outside, 'readme.txt'), 'outside readme\n');
-    fs.writeFileSync(path.join(outside, 'ebpf-dir', 'Cargo.toml'), 'outside cargo\n');
-    const target = path.join(root, 'probe');
-    fs.mkdirSync(path.join(target, 'probe-common'), { recursive: true });
-    fs.mkdirSync(path.join(target, 'docs'));
-    fs.writeFileSync(path.join(target, 'Cargo.toml'), '[workspace] # mine\n');
-    fs.writeFileSync(path.join(target, 'probe-common', 'Cargo.toml'), 'mine too\n', { mode: 0o600 });
-    fs.writeFileSync(path.join(target, 'probe-common', 'keep.rs'), '// untouched\n');
-    fs.writeFileSync(path.join(target, 'notes.txt'), 'notes\n');
-    fs.writeFileSync(path.join(target, 'docs', 'a.md'), '# a\n');
-    fs.writeFileSync(path.join(target, 'xtask'), 'a file where the template has a directory\n');
-    fs.symlinkSync('../outside/readme.txt', path.join(target, 'README.md'));
-    fs.symlinkSync(path.join(outside, 'ebpf-dir'), path.join(target, 'probe-ebpf'));
-    return { root, outside, target };
-  }
+  const populated = () => populatedTarget(tmp()); // see populatedTarget for what it holds
   const CONFLICTS = ['Cargo.toml', 'README.md', 'probe-common/Cargo.toml', 'probe-ebpf', 'xtask'];
   const under = (p: string, prefix: string) => p === prefix || p.startsWith(`${prefix}/`);
 
