@@ -32,7 +32,7 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Strin
     .context(ATTACH)
 }
 
-const NO_KPROBES: &str = "no kprobe support in this kernel (CONFIG_KPROBES); --check loads the \
+const NO_KPROBES: &str = "this kernel has no kprobe support (CONFIG_KPROBES); --check loads the \
     program. For a tracepoint: npm create aya-atomic -- --update --program tracepoint";
 
 /// Where `--bench` attaches: getppid's syscall symbol.
