@@ -3,7 +3,7 @@ import { CliError, EXIT, osErrorCause, type ExitCode } from './errors.js';
 import { execute, type Report } from './execute.js';
 import { fileHost } from './host.js';
 import { outputMode, resolve, type Host, type Prompter } from './resolve.js';
-import { colorEnabled, configureColor, createUi, type Ui } from './ui.js';
+import { colorEnabled, configureColor, createUi, standardOutput, type Output, type Ui } from './ui.js';
 
 export interface Io {
   argv: readonly string[];
@@ -15,6 +15,7 @@ export interface Io {
   isRoot: boolean;
   host?: Host;
   prompter?: Prompter;
+  output?: Output;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -24,14 +25,15 @@ export const JSON_SCHEMA_VERSION = 2;
 
 export async function main(io: Io): Promise<ExitCode> {
   const mode = outputMode(io.argv);
-  const color = colorEnabled(mode.color, mode.json ? process.stderr : process.stdout, io.env);
-  configureColor(color);
-  const ui = createUi(mode.json);
+  const out = io.output ?? standardOutput();
+  const color = colorEnabled(mode.color, { isTTY: out.isTerminal(mode.json ? 2 : 1) }, io.env);
+  await configureColor(color);
+  const ui = createUi(mode.json, out);
   const report: Report = { schemaVersion: JSON_SCHEMA_VERSION, ok: false, exitCode: EXIT.unexpected };
   const finish = (exitCode: ExitCode) => {
     report.exitCode = exitCode;
     report.ok = exitCode === EXIT.ok;
-    if (mode.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (mode.json) out.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return exitCode;
   };
   // SIGINT, SIGTERM and SIGHUP (a closed terminal, a CI runner's timeout) abort whatever runs, which

@@ -91,15 +91,17 @@ const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => {
  */
 export function sortCargoLock(lock: string): string {
   const SEPARATOR = '\n[[package]]\n';
-  const [head, ...packages] = lock.split(SEPARATOR);
-  const packageName = (block: string) => /^name = "([^"]*)"$/m.exec(block)?.[1] ?? '';
+  const [head, ...blocks] = lock.split(SEPARATOR);
   const dependencyName = (line: string) => line.replace(/^ "/, '').split(/[ "]/)[0];
-  const sortDependencies = (block: string) =>
-    block.replace(/^dependencies = \[\n((?: "[^"\n]*",\n)*)\]$/m, (_, items: string) => {
+  const entries = blocks.map((block) => ({
+    // Each block starts with its `name = "…"` line, as cargo writes it.
+    name: block.slice('name = "'.length, block.indexOf('"', 'name = "'.length)),
+    block: block.replace(/^dependencies = \[\n((?: "[^"\n]*",\n)*)\]$/m, (_, items: string) => {
       const lines = items.split('\n').filter(Boolean).sort(byKey(dependencyName));
       return `dependencies = [\n${lines.map((line) => `${line}\n`).join('')}]`;
-    });
-  return [head, ...packages.map(sortDependencies).sort(byKey(packageName))].join(SEPARATOR);
+    }),
+  }));
+  return [head, ...entries.sort(byKey((e) => e.name)).map((e) => e.block)].join(SEPARATOR);
 }
 
 export function planWorkspace(options: Options, version: string, templates: readonly TemplateFile[]): PlannedFile[] {

@@ -1,6 +1,7 @@
 // Terminal output. Human text goes to stdout, or to stderr under --json (stdout then carries one JSON object).
+import { fstatSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
-import { bold, cyan, dim, green, options as colorOptions, red, yellow } from 'kolorist';
 
 export interface Ui {
   /** A line for the user. */
@@ -17,7 +18,21 @@ export interface Progress {
   done(finalLine: string): void;
 }
 
-export const c = { bold, cyan, dim, green, red, yellow };
+type Paint = (text: string) => string;
+const plain: Paint = (text) => text;
+
+/**
+ * The colours, plain until configureColor(true) loads kolorist: it looks at process.stdout as it loads,
+ * and creating that stream for a pipe (a CI log) costs milliseconds of a run that never colours.
+ */
+export const c: Record<'bold' | 'cyan' | 'dim' | 'green' | 'red' | 'yellow', Paint> = {
+  bold: plain,
+  cyan: plain,
+  dim: plain,
+  green: plain,
+  red: plain,
+  yellow: plain,
+};
 
 /** Whether to colour: a flag wins, then NO_COLOR, then FORCE_COLOR, then whether `stream` is a terminal. */
 export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -27,9 +42,75 @@ export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolea
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-export function configureColor(enabled: boolean): void {
-  colorOptions.enabled = enabled;
-  colorOptions.supportLevel = enabled ? 1 : 0;
+export async function configureColor(enabled: boolean): Promise<void> {
+  if (!enabled) {
+    Object.assign(c, { bold: plain, cyan: plain, dim: plain, green: plain, red: plain, yellow: plain });
+    return;
+  }
+  const { bold, cyan, dim, green, options, red, yellow } = await import('kolorist');
+  options.enabled = true;
+  options.supportLevel = 1;
+  Object.assign(c, { bold, cyan, dim, green, red, yellow });
+}
+
+/**
+ * Whether the descriptor is a terminal. Asked of node:tty only for a character device (a terminal is
+ * one; a pipe or a file, the usual case off a terminal, is not): loading node:tty loads Node's socket
+ * modules, a few milliseconds of a run that never talks to a terminal.
+ */
+export function isTerminal(fd: 0 | 1 | 2): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false; // closed
+  }
+  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  return isatty(fd);
+}
+
+const writers = new Map<1 | 2, (text: string) => void>();
+
+/**
+ * Writes to stdout (1) or stderr (2). To a terminal, through Node's stream (the prompts and the live
+ * line use it too). Otherwise with a synchronous write to the descriptor, which is what Node's stream
+ * does there on Linux, without creating the stream: for a pipe that loads Node's socket modules, a few
+ * milliseconds of a run that prints a dozen lines. A descriptor that would block (a non-blocking pipe
+ * shared with a parent, and full) hands over to the stream, which waits. A reader that went away
+ * (`| head -3`) silences the output: it is no reason to crash, nor to stop half-way through writing a
+ * workspace.
+ */
+export function output(fd: 1 | 2): (text: string) => void {
+  const known = writers.get(fd);
+  if (known) return known;
+  let quiet = false;
+  let stream: NodeJS.WriteStream | undefined;
+  const terminal = isTerminal(fd);
+  const toStream = (text: string | Uint8Array) => {
+    if (!stream) {
+      const s = (stream = fd === 1 ? process.stdout : process.stderr);
+      s.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        quiet = true;
+        s.write = () => true;
+      });
+    }
+    stream.write(text);
+  };
+  const write = (text: string) => {
+    if (quiet) return;
+    if (stream || terminal) return toStream(text);
+    let rest = Buffer.from(text);
+    try {
+      while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') quiet = true;
+      else if (code === 'EAGAIN') toStream(rest);
+      else throw error;
+    }
+  };
+  writers.set(fd, write);
+  return write;
 }
 
 /**
@@ -45,21 +126,33 @@ export function fit(text: string, width: number): string {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
-  const out = json ? process.stderr : process.stdout;
+/** Where a run's output goes: the process's stdout and stderr, or (in tests) a capture. */
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  isTerminal(fd: 1 | 2): boolean;
+}
+
+export const standardOutput = (): Output => ({ stdout: output(1), stderr: output(2), isTerminal });
+
+export function createUi(json: boolean, to: Output = standardOutput(), plainEveryMs = 10_000): Ui {
+  const fd = json ? 2 : 1;
+  const write = json ? to.stderr : to.stdout;
+  const err = to.stderr;
   return {
-    say: (text = '') => out.write(`${text}\n`),
-    warn: (text) => process.stderr.write(`${yellow('!')} ${text}\n`),
-    error: (text) => process.stderr.write(`${red('✖')} ${text}\n`),
+    say: (text = '') => write(`${text}\n`),
+    warn: (text) => err(`${c.yellow('!')} ${text}\n`),
+    error: (text) => err(`${c.red('✖')} ${text}\n`),
     progress(label) {
       const started = Date.now();
       const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
       let detail = '';
-      if (out.isTTY) {
+      if (to.isTerminal(fd)) {
+        const columns = () => (fd === 1 ? process.stdout : process.stderr).columns || 80;
         let frame = 0;
         const render = () => {
-          const line = `${cyan(FRAMES[frame++ % FRAMES.length])} ${label} ${dim(elapsed())}${detail ? ` ${dim(detail)}` : ''}`;
-          out.write(`\r\x1b[2K${fit(line, (out.columns || 80) - 1)}`);
+          const line = `${c.cyan(FRAMES[frame++ % FRAMES.length])} ${label} ${c.dim(elapsed())}${detail ? ` ${c.dim(detail)}` : ''}`;
+          write(`\r\x1b[2K${fit(line, columns() - 1)}`);
         };
         const timer = setInterval(render, 100);
         timer.unref();
@@ -70,13 +163,13 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
           },
           done: (finalLine) => {
             clearInterval(timer);
-            out.write(`\r\x1b[2K${finalLine ? `${finalLine}\n` : ''}`);
+            write(`\r\x1b[2K${finalLine ? `${finalLine}\n` : ''}`);
           },
         };
       }
-      out.write(`${label}...\n`);
+      write(`${label}...\n`);
       // A plain line now and then, also while the child prints nothing (linking, the doctor's checks).
-      const timer = setInterval(() => out.write(`  ${label}: ${elapsed()}${detail ? ` ${detail}` : ''}\n`), plainEveryMs);
+      const timer = setInterval(() => write(`  ${label}: ${elapsed()}${detail ? ` ${detail}` : ''}\n`), plainEveryMs);
       timer.unref();
       return {
         update: (d) => {
@@ -84,7 +177,7 @@ export function createUi(json: boolean, plainEveryMs = 10_000): Ui {
         },
         done: (finalLine) => {
           clearInterval(timer);
-          if (finalLine) out.write(`${finalLine}\n`);
+          if (finalLine) write(`${finalLine}\n`);
         },
       };
     },

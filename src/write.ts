@@ -126,8 +126,9 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     await yieldToSignals();
     check();
 
-    // What the target holds at its top (one readdir): paths below a missing entry need no more checks.
-    const present = new Set(fs.readdirSync(dir));
+    // What the target holds at its top (one readdir; nothing but staging when this run created it):
+    // paths below a missing entry need no more checks.
+    const present = new Set(createdDirs.includes(dir) ? [] : fs.readdirSync(dir));
     const conflicts = findConflicts(dir, files.filter((f) => present.has(f.path.split('/')[0])));
     if (conflicts.length && !opts.replace) {
       throw new Error(`refusing to replace existing paths without --overwrite: ${conflicts.join(', ')}`);

@@ -1,10 +1,13 @@
 // Options whose effect needs a process to show: the --json report as a process ends, argv after `--`,
-// what npm leaves in the environment, colour on a pipe, --help and --version. What each option writes
+// what npm leaves in the environment, colour on a pipe, output to a pipe that goes away or is full,
+// --help and --version. What each option writes
 // is tested in-process (test/unit/generate.test.ts), validation and precedence in test/unit too.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ESC_RE, PACKAGE_VERSION, makeTmp, parseJson, readToml, runCli, show } from '../helpers/cli.js';
+import { BIN, ESC_RE, PACKAGE_VERSION, cliEnv, filesIn, makeTmp, parseJson, readToml, runCli, show } from '../helpers/cli.js';
+import { noPython } from '../helpers/pty.js';
 
 describe.concurrent('--json', () => {
   it('a usage error is one JSON object on stdout too, without files, and exit 2', async () => {
@@ -66,6 +69,61 @@ describe.concurrent('colour', () => {
     const result = await runCli(['probe', '--yes', '--dry-run'], { cwd: makeTmp('color') });
     expect(result.code, show(result)).toBe(0);
     expect(result.stdout + result.stderr).not.toMatch(ESC_RE);
+  });
+});
+
+// Off a terminal the output is written straight to the descriptor (src/ui.ts, output()).
+describe.concurrent('output to a pipe', () => {
+  const ARGS = ['probe', '--yes', '--no-verify', '--no-git'];
+
+  it('a reader that goes away (`| head -1`) stops neither the run nor the writing: the whole workspace, exit 0', async () => {
+    const reference = makeTmp('pipe-reference');
+    expect((await runCli(ARGS, { cwd: reference })).code).toBe(0);
+    const cwd = makeTmp('pipe-closed');
+    const child = spawn(process.execPath, [BIN, ...ARGS], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the read end closes before the first line: every write gets EPIPE
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('');
+    expect(filesIn(path.join(cwd, 'probe'))).toEqual(filesIn(path.join(reference, 'probe')));
+    expect(filesIn(path.join(cwd, 'probe'))).toContain('xtask/src/vm.rs');
+  });
+
+  // A pipe shared with a parent that made it non-blocking (npm's own stdout, say) and that is full:
+  // a write to it fails with EAGAIN. The output must then wait for the reader, whole and in order,
+  // while the run goes on: the workspace appears before anyone reads.
+  it('a full, non-blocking pipe: the output waits for the reader, whole and in order (python3 makes the pipe)', async (ctx) => {
+    ctx.skip(Boolean(noPython), noPython);
+    const reference = makeTmp('nonblock-reference');
+    const expected = await runCli(ARGS, { cwd: reference });
+    expect(expected.stdout).toMatch(/^Creating probe in probe\n[^]*Next steps:\n/);
+    const cwd = makeTmp('nonblock');
+    const script = [
+      'import fcntl, os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+      'filled = 0',
+      'try:',
+      '    while True: filled += os.write(w, b"x" * 4096)',
+      'except BlockingIOError: pass',
+      'child = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'os.close(w)',
+      'waited = 0',
+      'while child.poll() is None and not os.path.exists("probe/aya-atomic.toml") and waited < 2000:',
+      '    time.sleep(0.01); waited += 1',
+      'if not os.path.exists("probe/aya-atomic.toml"): sys.exit(f"no workspace while the pipe was full (exit {child.poll()})")',
+      'data = b""',
+      'while chunk := os.read(r, 65536): data += chunk',
+      'assert data[:filled] == b"x" * filled, "the filler came back changed"',
+      'sys.stdout.buffer.write(data[filled:])',
+      'sys.exit(child.wait())',
+    ].join('\n');
+    const r = spawnSync('python3', ['-c', script, process.execPath, BIN, ...ARGS], { cwd, env: cliEnv(), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(expected.stdout);
+    expect(filesIn(path.join(cwd, 'probe'))).toEqual(filesIn(path.join(reference, 'probe')));
   });
 });
 

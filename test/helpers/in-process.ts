@@ -1,10 +1,7 @@
 // Runs main() in this process, as the built command would run it off a terminal, with what it prints
 // captured: for tests of what a run writes and says, without the cost of a process each. Spawned tests
 // (helpers/cli.ts) stay for what needs a process: exit codes, signals, terminals, the package.
-// Capturing replaces process.stdout/stderr.write for the duration of a run: do not run these tests
-// concurrently with each other.
 import fs from 'node:fs';
-import { vi } from 'vitest';
 import { main } from '../../src/main.js';
 import type { Ui } from '../../src/ui.js';
 
@@ -20,30 +17,22 @@ export interface MainResult {
 export async function runMain(argv: readonly string[], opts: { cwd: string; env?: Record<string, string> }): Promise<MainResult> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
+  const mentionsVerify = argv.includes('--verify') || argv.includes('--no-verify');
+  const code = await main({
+    argv: mentionsVerify ? argv : ['--no-verify', ...argv],
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, ...opts.env },
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    version: VERSION,
+    isRoot: false,
+    output: {
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text),
+      isTerminal: () => false,
+    },
   });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const mentionsVerify = argv.includes('--verify') || argv.includes('--no-verify');
-    const code = await main({
-      argv: mentionsVerify ? argv : ['--no-verify', ...argv],
-      cwd: opts.cwd,
-      env: { PATH: process.env.PATH, ...opts.env },
-      stdinIsTTY: false,
-      stdoutIsTTY: false,
-      version: VERSION,
-      isRoot: false,
-    });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return { code, stdout, stderr };
 }
 
 export const showMain = (r: MainResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
