@@ -1,6 +1,5 @@
 // Terminal output. Human text goes to stdout, or to stderr under --json (stdout then carries one JSON object).
-import { fstatSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 
 export interface Ui {
@@ -54,18 +53,26 @@ export async function configureColor(enabled: boolean): Promise<void> {
 }
 
 /**
- * Whether the descriptor is a terminal. Asked of node:tty only for a character device (a terminal is
- * one; a pipe or a file, the usual case off a terminal, is not): loading node:tty loads Node's socket
+ * Whether the descriptor is a terminal. node:tty is asked only about a character device other than
+ * /dev/null (a terminal is one; a pipe, a file or `2>/dev/null` is not): loading it loads Node's socket
  * modules, a few milliseconds of a run that never talks to a terminal.
  */
 export function isTerminal(fd: 0 | 1 | 2): boolean {
+  let st;
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    st = fstatSync(fd);
   } catch {
     return false; // closed
   }
-  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
-  return isatty(fd);
+  if (!st.isCharacterDevice()) return false;
+  try {
+    if (st.rdev === statSync('/dev/null').rdev) return false;
+  } catch {
+    /* no /dev/null to compare with: node:tty decides */
+  }
+  // getBuiltinModule from Node 20.16; before it, the bundle's own require (CommonJS).
+  const tty = process.getBuiltinModule?.('node:tty') ?? (require('node:tty') as typeof import('node:tty'));
+  return tty.isatty(fd);
 }
 
 const writers = new Map<1 | 2, (text: string) => void>();
