@@ -24,14 +24,8 @@ const plain: Paint = (text) => text;
  * The colours, plain until configureColor(true) loads kolorist: it looks at process.stdout as it loads,
  * and creating that stream for a pipe (a CI log) costs milliseconds of a run that never colours.
  */
-export const c: Record<'bold' | 'cyan' | 'dim' | 'green' | 'red' | 'yellow', Paint> = {
-  bold: plain,
-  cyan: plain,
-  dim: plain,
-  green: plain,
-  red: plain,
-  yellow: plain,
-};
+const PLAIN = { bold: plain, cyan: plain, dim: plain, green: plain, red: plain, yellow: plain };
+export const c: Record<keyof typeof PLAIN, Paint> = { ...PLAIN };
 
 /** Whether to colour: a flag wins, then NO_COLOR, then FORCE_COLOR, then whether `stream` is a terminal. */
 export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -43,7 +37,7 @@ export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolea
 
 export async function configureColor(enabled: boolean): Promise<void> {
   if (!enabled) {
-    Object.assign(c, { bold: plain, cyan: plain, dim: plain, green: plain, red: plain, yellow: plain });
+    Object.assign(c, PLAIN);
     return;
   }
   const { bold, cyan, dim, green, options, red, yellow } = await import('kolorist');
@@ -52,12 +46,20 @@ export async function configureColor(enabled: boolean): Promise<void> {
   Object.assign(c, { bold, cyan, dim, green, red, yellow });
 }
 
+const terminals = new Map<number, boolean>();
+
 /**
- * Whether the descriptor is a terminal. node:tty is asked only about a character device other than
- * /dev/null (a terminal is one; a pipe, a file or `2>/dev/null` is not): loading it loads Node's socket
- * modules, a few milliseconds of a run that never talks to a terminal.
+ * Whether the descriptor is a terminal (asked once per run). node:tty is asked only about a character
+ * device other than /dev/null (a terminal is one; a pipe, a file or `2>/dev/null` is not): loading it
+ * loads Node's socket modules, a few milliseconds of a run that never talks to a terminal.
  */
 export function isTerminal(fd: 0 | 1 | 2): boolean {
+  let known = terminals.get(fd);
+  if (known === undefined) terminals.set(fd, (known = askTerminal(fd)));
+  return known;
+}
+
+function askTerminal(fd: number): boolean {
   let st;
   try {
     st = fstatSync(fd);

@@ -1,7 +1,7 @@
 // Options whose effect needs a process to show: the --json report as a process ends, argv after `--`,
 // what npm leaves in the environment, colour on a pipe, output to a pipe that goes away or is full,
-// --help and --version. What each option writes
-// is tested in-process (test/unit/generate.test.ts), validation and precedence in test/unit too.
+// --help and --version. What each option writes is tested in-process (test/unit/generate.test.ts),
+// validation and precedence in test/unit too.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
