@@ -42,15 +42,19 @@ const CALLS = option('--calls', 1_000_000);
 const ROUNDS = option('--rounds', 3);
 const RUNS_PER_ROUND = Math.ceil(option('--runs', 9) / ROUNDS);
 
-if (process.getuid?.() !== 0) fail('needs root: loading BPF programs and turning on BPF statistics (sudo -E npm run bench:kernel)');
-if (!existsSync('/proc/sys/kernel/bpf_stats_enabled')) fail('this kernel has no BPF run-time statistics (/proc/sys/kernel/bpf_stats_enabled)');
-if (!existsSync('/sys/kernel/tracing/events')) fail('tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing');
+if (process.getuid?.() !== 0)
+  fail('needs root: loading BPF programs and turning on BPF statistics (sudo -E npm run bench:kernel)');
+if (!existsSync('/proc/sys/kernel/bpf_stats_enabled'))
+  fail('this kernel has no BPF run-time statistics (/proc/sys/kernel/bpf_stats_enabled)');
+if (!existsSync('/sys/kernel/tracing/events'))
+  fail('tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing');
 for (const [cmd, args, why] of [
   [path.join(TOOLCHAIN, 'cargo'), ['--version'], 'Debian rust-web toolchain'],
   ['bpf-linker', ['--version'], 'bpf-linker'],
   [OBJDUMP, ['--version'], 'llvm-22'],
 ]) {
-  if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) fail(`${cmd} is missing (${why}): run bash .ci/install-ebpf-toolchain.sh`);
+  if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0)
+    fail(`${cmd} is missing (${why}): run bash .ci/install-ebpf-toolchain.sh`);
 }
 
 const targetDir = process.env.AYA_ATOMIC_BENCH_TARGET_DIR ?? path.join(os.tmpdir(), 'create-aya-atomic-bench-target');
@@ -67,13 +71,35 @@ const variants = [
   ...MAPS.map((map) => ({ map, ordering: 'relaxed', plain: false })),
   { map: 'array', ordering: 'relaxed', plain: true },
   ...MAPS.map((map) => ({ map, ordering: 'seqcst', plain: false })),
-].map((v) => ({ ...v, name: `kb-${v.map}-${v.plain ? 'plain' : v.ordering}` }))
-  .sort((a, b) => Number(!PER_CPU.has(a.map) && a.ordering === 'seqcst') - Number(!PER_CPU.has(b.map) && b.ordering === 'seqcst'));
+]
+  .map((v) => ({ ...v, name: `kb-${v.map}-${v.plain ? 'plain' : v.ordering}` }))
+  .sort(
+    (a, b) =>
+      Number(!PER_CPU.has(a.map) && a.ordering === 'seqcst') - Number(!PER_CPU.has(b.map) && b.ordering === 'seqcst'),
+  );
 
 for (const v of variants) {
   log(`building ${v.name}`);
-  run(`generate ${v.name}`, process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), v.name, '--map', v.map,
-    '--ordering', v.ordering, '--program', 'tracepoint', '--toolchain', TOOLCHAIN, '--yes', '--no-git', '--no-verify'], work);
+  run(
+    `generate ${v.name}`,
+    process.execPath,
+    [
+      path.join(root, 'bin/create-aya-atomic.cjs'),
+      v.name,
+      '--map',
+      v.map,
+      '--ordering',
+      v.ordering,
+      '--program',
+      'tracepoint',
+      '--toolchain',
+      TOOLCHAIN,
+      '--yes',
+      '--no-git',
+      '--no-verify',
+    ],
+    work,
+  );
   v.dir = path.join(work, v.name);
   if (v.plain) writePlainCounter(v);
   // Plain cargo: the loader's build script builds the eBPF object (into <target dir>/ebpf) and embeds it.
@@ -86,14 +112,20 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const v of round % 2 ? [...variants].reverse() : variants) {
     log(`round ${round + 1}/${ROUNDS}: measuring ${v.name}`);
     const out = run(`cargo xtask bench (${v.name})`, 'cargo', ['xtask', 'bench', ...benchArgs], v.dir);
-    const line = out.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    const line = out.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop();
     if (!line) fail(`cargo xtask bench --json printed no JSON line for ${v.name}:\n${out.stdout}\n${out.stderr}`);
     (v.results ??= []).push(JSON.parse(line));
   }
 }
 
 const rows = MAPS.flatMap((map) => [
-  ...['relaxed', 'seqcst'].map((ordering) => variants.find((v) => v.map === map && v.ordering === ordering && !v.plain)),
+  ...['relaxed', 'seqcst'].map((ordering) =>
+    variants.find((v) => v.map === map && v.ordering === ordering && !v.plain),
+  ),
   ...variants.filter((v) => v.map === map && v.plain),
 ]).map(toRow);
 const first = variants[0].results[0];
@@ -125,11 +157,14 @@ console.log('\nwritten: README.md (between the kernel-bench markers), src/kernel
 /** The plain, non-atomic add on the Array: the per-CPU maps' counter.rs and main.rs, rendered for this crate. */
 function writePlainCounter(v) {
   const vars = { crate: v.name, ordering: 'Relaxed', ebpf_map_type: 'Array' };
-  const render = (partial) => readFileSync(path.join(root, 'templates/partials', partial), 'utf8')
-    .replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_, name) => {
-      if (!(name in vars)) fail(`templates/partials/${partial} uses {{${name}}}, unknown to bench-kernel.mjs`);
-      return vars[name];
-    });
+  const render = (partial) =>
+    readFileSync(path.join(root, 'templates/partials', partial), 'utf8').replace(
+      /\{\{\s*([a-z_]+)\s*\}\}/g,
+      (_, name) => {
+        if (!(name in vars)) fail(`templates/partials/${partial} uses {{${name}}}, unknown to bench-kernel.mjs`);
+        return vars[name];
+      },
+    );
   const src = path.join(v.dir, `${v.name}-ebpf`, 'src');
   writeFileSync(path.join(src, 'counter.rs'), render('counter/plain.rs'));
   writeFileSync(path.join(src, 'main.rs'), render('ebpf-main/plain.rs'));
@@ -176,11 +211,15 @@ function toRow(v) {
 function markdownTable(f) {
   const ns = (s) => `${signed(s.median)} (${signed(s.min)} – ${signed(s.max)})`;
   const ordering = (row) =>
-    row.counter === 'plain' ? 'none: plain `+=`, reference only'
-      : row.counter === 'per-cpu' ? `${row.ordering} (not applicable)` : row.ordering;
+    row.counter === 'plain'
+      ? 'none: plain `+=`, reference only'
+      : row.counter === 'per-cpu'
+        ? `${row.ordering} (not applicable)`
+        : row.ordering;
   const instruction = (row) => `\`${row.instruction}\`${row.form === 'plain-add' ? ' (load, add, store)' : ''}`;
   const count = (row) => {
-    if (row.lost > 0) return `**lost ${row.lost} of ${row.programRuns} (${(100 * row.lost / row.programRuns).toFixed(2)} %)**`;
+    if (row.lost > 0)
+      return `**lost ${row.lost} of ${row.programRuns} (${((100 * row.lost) / row.programRuns).toFixed(2)} %)**`;
     const extra = row.counterDelta - row.callsMade;
     if (extra < 0) return `**${-extra} fewer than the calls**`;
     return extra > 0 ? `all counted (+${extra}: other processes' getppid)` : 'all counted';
@@ -188,7 +227,10 @@ function markdownTable(f) {
   return [
     '| map | ordering | instruction | alone: ns/event, median (min – max) | contended: ns/event, median (min – max) | count vs calls |',
     '|---|---|---|---|---|---|',
-    ...f.rows.map((row) => `| ${row.map} | ${ordering(row)} | ${instruction(row)} | ${ns(row.aloneNs)} | ${ns(row.contendedNs)} | ${count(row)} |`),
+    ...f.rows.map(
+      (row) =>
+        `| ${row.map} | ${ordering(row)} | ${instruction(row)} | ${ns(row.aloneNs)} | ${ns(row.contendedNs)} | ${count(row)} |`,
+    ),
     '',
     `ns/event: the counting program's time per event minus an empty program's on the same events (the empty one took ` +
       `${f.baselineNs.alone} ns alone, ${f.baselineNs.contended} ns contended: mostly the kernel timing the run). ` +
@@ -243,7 +285,9 @@ function median(values) {
 function run(label, cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error || r.status !== 0) {
-    fail(`${label} failed (exit ${r.status ?? r.error?.message}):\n${(r.stdout ?? '').slice(-4000)}\n${(r.stderr ?? '').slice(-4000)}`);
+    fail(
+      `${label} failed (exit ${r.status ?? r.error?.message}):\n${(r.stdout ?? '').slice(-4000)}\n${(r.stderr ?? '').slice(-4000)}`,
+    );
   }
   return r;
 }

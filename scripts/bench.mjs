@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argRuns = process.argv.indexOf('--runs');
-const runs = Math.max(3, Number(argRuns > 0 ? process.argv[argRuns + 1] : process.env.BENCH_RUNS ?? 21) || 21);
+const runs = Math.max(3, Number(argRuns > 0 ? process.argv[argRuns + 1] : (process.env.BENCH_RUNS ?? 21)) || 21);
 const WARMUP = 2;
 
 const ourBin = path.join(root, 'bin/create-aya-atomic.cjs');
@@ -38,7 +38,8 @@ function timed(label, file, args, cwd) {
   const start = process.hrtime.bigint();
   const r = spawnSync(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.error || r.status !== 0) fail(`${label}: ${file} ${args.join(' ')} exited ${r.status ?? r.error}\n${r.stdout}\n${r.stderr}`);
+  if (r.error || r.status !== 0)
+    fail(`${label}: ${file} ${args.join(' ')} exited ${r.status ?? r.error}\n${r.stdout}\n${r.stderr}`);
   return ms;
 }
 
@@ -58,19 +59,29 @@ function generation(who, i, args) {
   const dir = `${who}-${i}-${dirCounter++}`;
   const ms = timed(`${who} generation`, process.execPath, args(dir), work);
   const target = path.join(work, dir);
-  if (!existsSync(path.join(target, who === 'ours' ? 'Cargo.toml' : 'package.json'))) fail(`${who} generation wrote no project in ${target}`);
+  if (!existsSync(path.join(target, who === 'ours' ? 'Cargo.toml' : 'package.json')))
+    fail(`${who} generation wrote no project in ${target}`);
   rmSync(target, { recursive: true, force: true }); // clean-up, outside the timed part
   return ms;
 }
 
 const results = {};
 for (const [name, c] of Object.entries(cases)) {
-  for (let i = 0; i < WARMUP; i++) c.ours(-1), c.vite(-1);
+  for (let i = 0; i < WARMUP; i++) {
+    c.ours(-1);
+    c.vite(-1);
+  }
   const ours = [];
   const vite = [];
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) ours.push(c.ours(i)), vite.push(c.vite(i));
-    else vite.push(c.vite(i)), ours.push(c.ours(i));
+    // Alternate which goes first, so neither always runs on a warmer machine.
+    if (i % 2 === 0) {
+      ours.push(c.ours(i));
+      vite.push(c.vite(i));
+    } else {
+      vite.push(c.vite(i));
+      ours.push(c.ours(i));
+    }
   }
   results[name] = {
     ours: median(ours),
@@ -86,7 +97,11 @@ const ourTar = packSize(root, []);
 // npm 11 would leave out its `template-*` folders (it is published with another client's glob rules).
 let viteTar = tryPackSize(work, [`create-vite@${vitePkg.version}`, '--prefer-offline']);
 if (viteTar) viteTar.source = 'published tarball';
-else viteTar = { ...packSize(vitePkgDir, []), source: 'installed copy, npm 11 drops its template-* folders: an underestimate' };
+else
+  viteTar = {
+    ...packSize(vitePkgDir, []),
+    source: 'installed copy, npm 11 drops its template-* folders: an underestimate',
+  };
 const ourDeps = runtimeDeps(ourPkg);
 const viteDeps = runtimeDeps(vitePkg);
 
@@ -119,7 +134,11 @@ const summary = {
   node: process.version,
   createVite: vitePkg.version,
   helpMs: { ours: round(results.help.ours), vite: round(results.help.vite), ratio: round(results.help.ratio, 3) },
-  generateMs: { ours: round(results.generate.ours), vite: round(results.generate.vite), ratio: round(results.generate.ratio, 3) },
+  generateMs: {
+    ours: round(results.generate.ours),
+    vite: round(results.generate.vite),
+    ratio: round(results.generate.ratio, 3),
+  },
   tarball: {
     ours: { packed: ourTar.size, unpacked: ourTar.unpackedSize, files: ourTar.entryCount },
     vite: { packed: viteTar.size, unpacked: viteTar.unpackedSize, files: viteTar.entryCount, source: viteTar.source },
@@ -138,7 +157,11 @@ function packSize(dir, args) {
 /** `npm pack --dry-run --json` (--ignore-scripts: ours is built already) in dir; undefined if it fails. */
 function tryPackSize(dir, args) {
   const envNoNpm = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', ...args], { cwd: dir, env: envNoNpm, encoding: 'utf8' });
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', ...args], {
+    cwd: dir,
+    env: envNoNpm,
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) return undefined;
   try {
     const [p] = JSON.parse(r.stdout);

@@ -47,10 +47,16 @@ const vendor = await build({
 // `import('./vendor/x.js')` in the source loads dist/vendor/x.cjs.
 const vendorExternal = {
   name: 'vendor-external',
-  setup: (b) => b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path.replace(/\.js$/, '.cjs'), external: true })),
+  setup: (b) =>
+    b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path.replace(/\.js$/, '.cjs'), external: true })),
 };
 const main = await build({ ...common, entryPoints: ['src/index.ts'], outdir: 'dist', plugins: [vendorExternal] });
-const result = { metafile: { inputs: { ...vendor.metafile.inputs, ...main.metafile.inputs }, outputs: { ...vendor.metafile.outputs, ...main.metafile.outputs } } };
+const result = {
+  metafile: {
+    inputs: { ...vendor.metafile.inputs, ...main.metafile.inputs },
+    outputs: { ...vendor.metafile.outputs, ...main.metafile.outputs },
+  },
+};
 
 writeTemplatesJson(root);
 
@@ -69,7 +75,13 @@ function bundledPackages(metafile) {
   const byKey = new Map();
   for (const dir of dirs) {
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    byKey.set(`${pkg.name}@${pkg.version}`, { name: pkg.name, version: pkg.version, license: licenseField(pkg), dir, pkg });
+    byKey.set(`${pkg.name}@${pkg.version}`, {
+      name: pkg.name,
+      version: pkg.version,
+      license: licenseField(pkg),
+      dir,
+      pkg,
+    });
   }
   return [...byKey.values()].sort((a, b) => (a.name === b.name ? cmp(a.version, b.version) : cmp(a.name, b.name)));
 }
@@ -89,7 +101,10 @@ function repositoryUrl(pkg) {
   const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
   if (!repo) return pkg.homepage;
   if (/^[\w.-]+\/[\w.-]+$/.test(repo)) return `https://github.com/${repo}`;
-  return repo.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
+  return repo
+    .replace(/^git\+/, '')
+    .replace(/^git:\/\//, 'https://')
+    .replace(/\.git$/, '');
 }
 
 function licenseText({ name, dir }) {
@@ -126,13 +141,16 @@ function analyze(metafile) {
   for (const [out, o] of Object.entries(metafile.outputs)) {
     const eager = o.imports.filter((i) => !i.external && i.kind !== 'dynamic-import').map((i) => path.basename(i.path));
     const lazy = o.imports.filter((i) => !i.external && i.kind === 'dynamic-import').map((i) => path.basename(i.path));
-    console.log(`${out}  ${o.bytes} B  imports [${eager.join(', ')}]${lazy.length ? `  lazy [${[...new Set(lazy)].join(', ')}]` : ''}`);
+    console.log(
+      `${out}  ${o.bytes} B  imports [${eager.join(', ')}]${lazy.length ? `  lazy [${[...new Set(lazy)].join(', ')}]` : ''}`,
+    );
     const byPkg = {};
     for (const [input, v] of Object.entries(o.inputs)) {
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(input);
       const key = m ? m[1] : input;
       byPkg[key] = (byPkg[key] ?? 0) + v.bytesInOutput;
     }
-    for (const [k, v] of Object.entries(byPkg).sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(7)}  ${k}`);
+    for (const [k, v] of Object.entries(byPkg).sort((a, b) => b[1] - a[1]))
+      console.log(`  ${String(v).padStart(7)}  ${k}`);
   }
 }

@@ -16,10 +16,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'line-counts-'));
 const dir = path.join(tmp, 'probe');
 const extra = process.argv.slice(2);
 try {
-  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify', ...extra], {
-    stdio: 'ignore',
-    env: { ...process.env, CI: 'true' },
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify', ...extra],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, CI: 'true' },
+    },
+  );
   const files = [];
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -32,7 +36,9 @@ try {
   files.sort();
   const lines = (f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').length - 1;
   const isRead = (f) =>
-    f.startsWith('probe-ebpf/') || f.startsWith('probe-common/') || f === 'probe/build.rs' ||
+    f.startsWith('probe-ebpf/') ||
+    f.startsWith('probe-common/') ||
+    f === 'probe/build.rs' ||
     (f.startsWith('probe/src/') && !/(^|\/)bench(\.rs|\/)/.test(f.slice('probe/src/'.length)));
   let read = 0;
   let total = 0;
@@ -43,7 +49,9 @@ try {
     console.log(`${String(n).padStart(5)}  ${isRead(f) ? 'read ' : '     '}  ${f}`);
   }
   const vm = files.includes('xtask/src/vm.rs') ? lines('xtask/src/vm.rs') : 0;
-  console.log(`\nread (eBPF crate, common crate, loader build.rs and sources except the bench): ${read} (budget: under 450)`);
+  console.log(
+    `\nread (eBPF crate, common crate, loader build.rs and sources except the bench): ${read} (budget: under 450)`,
+  );
   console.log(`total (all Rust, xtask and bench included): ${total} (budget: under 1,600)`);
   console.log(`total without xtask/src/vm.rs: ${total - vm} (budget: under 1,300)`);
 } finally {

@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const record = path.join(root, 'src', 'verified-kernels.json');
-const mtime = () => { try { return statSync(record).mtimeMs; } catch { return 0; } };
+const mtime = () => {
+  try {
+    return statSync(record).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
 
 const run = (cmd, args, env = {}) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -22,13 +28,19 @@ const run = (cmd, args, env = {}) => {
 
 if (run(process.execPath, [path.join(root, 'scripts/build.mjs')]) !== 0) process.exit(1);
 const before = mtime();
-const status = run('npx', ['vitest', 'run', '--project', 'real', 'test/real/kernel-matrix.test.ts'], { AYA_ATOMIC_RECORD_KERNELS: '1' });
+const status = run('npx', ['vitest', 'run', '--project', 'real', 'test/real/kernel-matrix.test.ts'], {
+  AYA_ATOMIC_RECORD_KERNELS: '1',
+});
 if (mtime() === before) {
-  console.error(`record-kernels: the matrix did not complete (exit ${status}, or skipped): src/verified-kernels.json left as it was`);
+  console.error(
+    `record-kernels: the matrix did not complete (exit ${status}, or skipped): src/verified-kernels.json left as it was`,
+  );
   process.exit(1);
 }
 // Bundle the new record into dist/, so generated READMEs show it.
 if (run(process.execPath, [path.join(root, 'scripts/build.mjs')]) !== 0) process.exit(1);
 const { date, kernels, results } = JSON.parse(readFileSync(record, 'utf8'));
-console.log(`record-kernels: src/verified-kernels.json: ${results.length} results on ${kernels.map((k) => k.release).join(', ')} (${date})`);
+console.log(
+  `record-kernels: src/verified-kernels.json: ${results.length} results on ${kernels.map((k) => k.release).join(', ')} (${date})`,
+);
 process.exit(status);

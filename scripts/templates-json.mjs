@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 export function templatesJson(templatesDir) {
   const out = {};
   const walk = (rel) => {
-    for (const entry of readdirSync(path.join(templatesDir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of readdirSync(path.join(templatesDir, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const child = `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(child);
       else if (entry.isFile()) out[child] = readFileSync(path.join(templatesDir, child), 'utf8');
@@ -22,7 +24,11 @@ export function templatesJson(templatesDir) {
 }
 
 export function writeTemplatesJson(packageDir) {
-  writeFileSync(path.join(packageDir, 'dist', 'templates.json'), JSON.stringify(templatesJson(path.join(packageDir, 'templates'))));
+  writeFileSync(
+    path.join(packageDir, 'dist', 'templates.json'),
+    JSON.stringify(templatesJson(path.join(packageDir, 'templates'))),
+  );
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) writeTemplatesJson(path.resolve(process.argv[2] ?? '.'));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  writeTemplatesJson(path.resolve(process.argv[2] ?? '.'));

@@ -24,10 +24,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'update-lockfile-'));
 try {
   const dir = path.join(tmp, PLACEHOLDER);
   // Renders the current lock (if any) for the placeholder: cargo then keeps its versions.
-  execFileSync(process.execPath, [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, CI: 'true' },
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'bin/create-aya-atomic.cjs'), dir, '--yes', '--no-git', '--no-verify'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, CI: 'true' },
+    },
+  );
   const lock = path.join(dir, 'Cargo.lock');
   if (upgrade) fs.rmSync(lock, { force: true });
   const cargo = (...args) => execFileSync('cargo', args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -39,7 +43,9 @@ try {
   const before = fs.existsSync(LOCK) ? fs.readFileSync(LOCK, 'utf8') : '';
   fs.writeFileSync(LOCK, template);
   const count = (t) => (t.match(/^\[\[package\]\]$/gm) ?? []).length;
-  console.log(`${path.relative(root, LOCK)}: ${before === template ? 'unchanged' : 'written'}, ${count(template)} packages`);
+  console.log(
+    `${path.relative(root, LOCK)}: ${before === template ? 'unchanged' : 'written'}, ${count(template)} packages`,
+  );
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -127,7 +127,11 @@ export function helpText(version: string): string {
     '       npm create aya-atomic@latest [dir] -- [options]   (options after --, or npm keeps them)',
     '',
     'Arguments:',
-    ...wrap('  dir', 'where to write ("." for the current directory); prompted on a terminal, else aya-atomic-counter', COLUMN),
+    ...wrap(
+      '  dir',
+      'where to write ("." for the current directory); prompted on a terminal, else aya-atomic-counter',
+      COLUMN,
+    ),
     '',
     'Options:',
   ];
@@ -135,7 +139,13 @@ export function helpText(version: string): string {
     lines.push(...wrap(`  ${o.flag} ${o.arg}`, `${o.help} (default: ${defaultText(o)})`, COLUMN));
     for (const c of o.choices ?? []) lines.push(...wrap(`      ${c.value}`, c.hint, COLUMN));
   }
-  lines.push(...wrap(`  ${CONFIG_FLAG} <file>`, 'replay the choices recorded in an aya-atomic.toml (flags take precedence; the name follows the directory)', COLUMN));
+  lines.push(
+    ...wrap(
+      `  ${CONFIG_FLAG} <file>`,
+      'replay the choices recorded in an aya-atomic.toml (flags take precedence; the name follows the directory)',
+      COLUMN,
+    ),
+  );
   for (const s of SWITCHES) {
     const flags = s.negation ? `${s.flags.join(', ')} / ${s.negation}` : s.flags.join(', ');
     lines.push(...wrap(`  ${flags}`, s.help, COLUMN));
@@ -170,12 +180,18 @@ export function optionsMarkdown(): string {
   for (const o of OPTIONS) {
     const values = o.choices ? o.choices.map((c) => `\`${c.value}\``).join(', ') : (o.values ?? o.arg);
     const fixed = o.defaultText === undefined;
-    rows.push(`| \`${o.flag} ${o.arg}\` | ${cell(values)} | ${fixed ? `\`${defaultText(o)}\`` : cell(defaultText(o))} | ${cell(o.help)} |`);
+    rows.push(
+      `| \`${o.flag} ${o.arg}\` | ${cell(values)} | ${fixed ? `\`${defaultText(o)}\`` : cell(defaultText(o))} | ${cell(o.help)} |`,
+    );
   }
-  rows.push('| `--config <file>` | a recorded `aya-atomic.toml` | | replay its choices (flags win; the name follows the directory) |');
+  rows.push(
+    '| `--config <file>` | a recorded `aya-atomic.toml` | | replay its choices (flags win; the name follows the directory) |',
+  );
   for (const s of SWITCHES) {
     const flags = [...s.flags, ...(s.negation ? [s.negation] : [])].map((f) => `\`${f}\``).join(' / ');
-    rows.push(`| ${flags} | | ${s.defaultText ?? (s.negation ? 'on' : '')} | ${cell(s.help.replace(/; default on$/, '').replace(/ \(default: on a terminal; /, ' ('))} |`);
+    rows.push(
+      `| ${flags} | | ${s.defaultText ?? (s.negation ? 'on' : '')} | ${cell(s.help.replace(/; default on$/, '').replace(/ \(default: on a terminal; /, ' ('))} |`,
+    );
   }
   return rows.join('\n');
 }

@@ -33,22 +33,27 @@ export function parseConfig(text: string, file: string): RecordedConfig {
   const result: RecordedConfig = { values: {} };
   const seen = new Set<string>();
   const fail = (line: number, what: string) =>
-    usageError(`${file}:${line}: ${what}\nA recorded config holds lines like: map = "hash" (keys: ${[VERSION_KEY, ...RECORDED_KEYS].join(', ')})`);
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, index) => {
-    const n = index + 1;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw fail(n, `not a "key = value" line: ${shown(raw)}`);
-    const [, key, rest] = m;
-    const parsed = parseTomlString(rest);
-    if (parsed === undefined) throw fail(n, `the value of ${key} is not a quoted string: ${shown(rest)}`);
-    if (seen.has(key)) throw fail(n, `${key} is set twice`);
-    seen.add(key);
-    if (key === VERSION_KEY) result.version = parsed;
-    else if ((RECORDED_KEYS as string[]).includes(key)) result.values[key as OptionKey] = parsed;
-    else throw fail(n, `unknown key ${shown(key)}`);
-  });
+    usageError(
+      `${file}:${line}: ${what}\nA recorded config holds lines like: map = "hash" (keys: ${[VERSION_KEY, ...RECORDED_KEYS].join(', ')})`,
+    );
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, index) => {
+      const n = index + 1;
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
+      if (!m) throw fail(n, `not a "key = value" line: ${shown(raw)}`);
+      const [, key, rest] = m;
+      const parsed = parseTomlString(rest);
+      if (parsed === undefined) throw fail(n, `the value of ${key} is not a quoted string: ${shown(rest)}`);
+      if (seen.has(key)) throw fail(n, `${key} is set twice`);
+      seen.add(key);
+      if (key === VERSION_KEY) result.version = parsed;
+      else if ((RECORDED_KEYS as string[]).includes(key)) result.values[key as OptionKey] = parsed;
+      else throw fail(n, `unknown key ${shown(key)}`);
+    });
   return result;
 }
 

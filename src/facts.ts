@@ -57,30 +57,51 @@ export interface MapFact {
 
 export const mapFacts: Record<MapKind, MapFact> = {
   array: {
-    shape: 'array', perCpu: false, ebpfType: 'Array', maxEntries: 1, kernel: [3, 19],
+    shape: 'array',
+    perCpu: false,
+    ebpfType: 'Array',
+    maxEntries: 1,
+    kernel: [3, 19],
     hint: 'one slot shared by all CPUs, an atomic add; kernel >= 3.19',
   },
   'per-cpu-array': {
-    shape: 'per-cpu-array', perCpu: true, ebpfType: 'PerCpuArray', maxEntries: 1,
+    shape: 'per-cpu-array',
+    perCpu: true,
+    ebpfType: 'PerCpuArray',
+    maxEntries: 1,
     kernel: [4, 6],
     hint: 'one slot per CPU, a plain add, summed by the loader; kernel >= 4.6',
   },
   hash: {
-    shape: 'hash', perCpu: false, ebpfType: 'HashMap', maxEntries: 1024, kernel: [3, 19],
+    shape: 'hash',
+    perCpu: false,
+    ebpfType: 'HashMap',
+    maxEntries: 1024,
+    kernel: [3, 19],
     hint: 'one key inserted on first hit (BPF_NOEXIST), atomic add; kernel >= 3.19',
   },
   'per-cpu-hash': {
-    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'PerCpuHashMap', maxEntries: 1024,
+    shape: 'per-cpu-hash',
+    perCpu: true,
+    ebpfType: 'PerCpuHashMap',
+    maxEntries: 1024,
     kernel: [4, 6],
     hint: 'per-CPU values under one key, a plain add, summed; kernel >= 4.6',
   },
   'lru-hash': {
-    shape: 'hash', perCpu: false, ebpfType: 'LruHashMap', maxEntries: 1024, kernel: [4, 10],
+    shape: 'hash',
+    perCpu: false,
+    ebpfType: 'LruHashMap',
+    maxEntries: 1024,
+    kernel: [4, 10],
     hint: 'hash map evicting least recently used keys, atomic add; kernel >= 4.10',
   },
   'lru-per-cpu-hash': {
-    shape: 'per-cpu-hash', perCpu: true, ebpfType: 'LruPerCpuHashMap',
-    maxEntries: 1024, kernel: [4, 10],
+    shape: 'per-cpu-hash',
+    perCpu: true,
+    ebpfType: 'LruPerCpuHashMap',
+    maxEntries: 1024,
+    kernel: [4, 10],
     hint: 'LRU hash map, per-CPU values, a plain add, summed; kernel >= 4.10',
   },
 };
@@ -134,20 +155,35 @@ const ATOMIC_FETCH_KERNEL: [number, number] = [5, 12];
 export function counterOutcome(map: MapKind, ordering: Ordering): CounterOutcome {
   if (mapFacts[map].perCpu) {
     return {
-      atomic: false, orderingApplies: false, cpu: 'generic', instruction: 'plain-add', kernel: [0, 0],
-      effect: `a plain load, add and store (no atomic: a program cannot run twice at once on one CPU); ` +
+      atomic: false,
+      orderingApplies: false,
+      cpu: 'generic',
+      instruction: 'plain-add',
+      kernel: [0, 0],
+      effect:
+        `a plain load, add and store (no atomic: a program cannot run twice at once on one CPU); ` +
         `the ordering "${ordering}" does not apply to per-CPU maps; BPF cpu generic`,
     };
   }
   if (ordering === 'relaxed') {
     return {
-      atomic: true, orderingApplies: true, cpu: 'generic', instruction: 'locked-add', kernel: [0, 0],
-      effect: 'a locked add without fetch, `lock *(u64 *)(rX + 0) += rY` (BPF_ATOMIC BPF_ADD); BPF cpu generic; any eBPF kernel',
+      atomic: true,
+      orderingApplies: true,
+      cpu: 'generic',
+      instruction: 'locked-add',
+      kernel: [0, 0],
+      effect:
+        'a locked add without fetch, `lock *(u64 *)(rX + 0) += rY` (BPF_ATOMIC BPF_ADD); BPF cpu generic; any eBPF kernel',
     };
   }
   return {
-    atomic: true, orderingApplies: true, cpu: 'v3', instruction: 'atomic-fetch-add', kernel: ATOMIC_FETCH_KERNEL,
-    effect: `a fully ordered \`atomic_fetch_add\` (BPF_ADD | BPF_FETCH), the same for every ordering but Relaxed ` +
+    atomic: true,
+    orderingApplies: true,
+    cpu: 'v3',
+    instruction: 'atomic-fetch-add',
+    kernel: ATOMIC_FETCH_KERNEL,
+    effect:
+      `a fully ordered \`atomic_fetch_add\` (BPF_ADD | BPF_FETCH), the same for every ordering but Relaxed ` +
       `(BPF has no acquire-only or release-only add); BPF cpu v3; kernel >= 5.12 (arm64 JIT >= 5.18)`,
   };
 }
@@ -157,7 +193,11 @@ function maxKernel(...versions: [number, number][]): [number, number] {
 }
 
 export function minimumKernel(map: MapKind, ordering: Ordering, program: ProgramKind): string {
-  const [major, minor] = maxKernel(mapFacts[map].kernel, programFacts[program].kernel, counterOutcome(map, ordering).kernel);
+  const [major, minor] = maxKernel(
+    mapFacts[map].kernel,
+    programFacts[program].kernel,
+    counterOutcome(map, ordering).kernel,
+  );
   return `${major}.${minor}`;
 }
 
@@ -173,16 +213,16 @@ export const mdCell = (text: string) => text.replace(/\|/g, '\\|');
 /** Markdown table: for every map, what the add compiles to with Relaxed and with any other ordering. */
 export function compilesToTable(chosenMap: MapKind, chosenOrdering: Ordering): string {
   const others = ORDERINGS.filter((o) => o !== 'relaxed');
-  const rows = [
-    `| map | relaxed | ${others.join(', ')} |`,
-    '|---|---|---|',
-  ];
+  const rows = [`| map | relaxed | ${others.join(', ')} |`, '|---|---|---|'];
   const cell = (map: MapKind, ordering: Ordering) => {
     const o = counterOutcome(map, ordering);
     const [major, minor] = maxKernel(mapFacts[map].kernel, o.kernel);
     const kernel = `kernel >= ${major}.${minor}`;
-    const text = `${INSTRUCTION_TEXT[o.instruction]}; cpu ${o.cpu}; ${kernel}` + (o.orderingApplies ? '' : '; ordering not applicable');
-    const chosen = map === chosenMap && (ordering === chosenOrdering || (ordering !== 'relaxed' && chosenOrdering !== 'relaxed'));
+    const text =
+      `${INSTRUCTION_TEXT[o.instruction]}; cpu ${o.cpu}; ${kernel}` +
+      (o.orderingApplies ? '' : '; ordering not applicable');
+    const chosen =
+      map === chosenMap && (ordering === chosenOrdering || (ordering !== 'relaxed' && chosenOrdering !== 'relaxed'));
     return mdCell(chosen ? `**${text}** (your choice)` : text);
   };
   for (const map of MAPS) rows.push(`| ${map} | ${cell(map, 'relaxed')} | ${cell(map, 'seqcst')} |`);

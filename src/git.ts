@@ -18,10 +18,16 @@ export async function gitInit(dir: string, paths: readonly string[]): Promise<Gi
   const name = await git('config', 'user.name');
   const email = await git('config', 'user.email');
   if (name.code !== 0 || email.code !== 0 || !name.stdout.trim() || !email.stdout.trim()) {
-    return { status: 'initialized', committed: false, reason: 'no git identity is configured (git config user.name / user.email)' };
+    return {
+      status: 'initialized',
+      committed: false,
+      reason: 'no git identity is configured (git config user.name / user.email)',
+    };
   }
   const add = await git('add', '--', ...paths);
-  const commit = add.code === 0 ? await git('commit', '-q', '--no-verify', '-m', 'Initial commit from create-aya-atomic') : add;
-  if (commit.code !== 0) return { status: 'initialized', committed: false, reason: commit.output.trim().split('\n')[0] };
+  const commit =
+    add.code === 0 ? await git('commit', '-q', '--no-verify', '-m', 'Initial commit from create-aya-atomic') : add;
+  if (commit.code !== 0)
+    return { status: 'initialized', committed: false, reason: commit.output.trim().split('\n')[0] };
   return { status: 'initialized', committed: true };
 }

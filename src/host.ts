@@ -98,7 +98,9 @@ export function templateNameRules(root = TEMPLATES_DIR): NameRules {
   const lock = tree.get('workspace/Cargo.lock');
   if (lock === undefined) throw new Error(`the template has no workspace/Cargo.lock (${root})`);
   const dependencies = [...lock.matchAll(/^name = "([^"{}]+)"$/gm)].map((m) => m[1]);
-  const templatePaths = [...new Set([...tree.keys()].filter((p) => p.startsWith('workspace/')).map((p) => p.split('/')[1]))]
+  const templatePaths = [
+    ...new Set([...tree.keys()].filter((p) => p.startsWith('workspace/')).map((p) => p.split('/')[1])),
+  ]
     .filter((e) => !e.includes('{{'))
     .map((e) => (e === '_gitignore' ? '.gitignore' : e));
   const ignore = (tree.get('workspace/_gitignore') ?? '').split('\n');

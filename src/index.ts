@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { main } from './main.js';
 import { isTerminal } from './ui.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 void main({
   argv: process.argv.slice(2),

@@ -56,12 +56,16 @@ export async function main(io: Io): Promise<ExitCode> {
         return finish(EXIT.ok);
       case 'generate': {
         listen();
-        return finish(await execute(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }));
+        return finish(
+          await execute(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }),
+        );
       }
       case 'update': {
         listen();
         const { update } = await import('./update.js');
-        return finish(await update(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }));
+        return finish(
+          await update(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }),
+        );
       }
       default:
         return plan satisfies never;

@@ -37,9 +37,10 @@ function lcsMatch(a: readonly string[], b: readonly string[]): Int32Array {
   const lengths = new Uint32Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      lengths[i * (m + 1) + j] = a[start + i] === b[start + j]
-        ? lengths[(i + 1) * (m + 1) + j + 1] + 1
-        : Math.max(lengths[(i + 1) * (m + 1) + j], lengths[i * (m + 1) + j + 1]);
+      lengths[i * (m + 1) + j] =
+        a[start + i] === b[start + j]
+          ? lengths[(i + 1) * (m + 1) + j + 1] + 1
+          : Math.max(lengths[(i + 1) * (m + 1) + j], lengths[i * (m + 1) + j + 1]);
     }
   }
   for (let i = 0, j = 0; i < n && j < m;) {
@@ -53,7 +54,8 @@ function lcsMatch(a: readonly string[], b: readonly string[]): Int32Array {
   return match;
 }
 
-const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((line, i) => line === y[i]);
+const same = (x: readonly string[], y: readonly string[]) =>
+  x.length === y.length && x.every((line, i) => line === y[i]);
 
 export function merge3(base: string, ours: string, theirs: string, labels: MergeLabels): MergeResult {
   if (ours === theirs) return { text: ours, conflicts: 0 };
@@ -82,7 +84,15 @@ export function merge3(base: string, ours: string, theirs: string, labels: Merge
     else if (same(bc, oc) || same(ac, bc)) out.push(...ac);
     else {
       conflicts++;
-      out.push(`<<<<<<< ${labels.ours}`, ...ac, `||||||| ${labels.base}`, ...oc, '=======', ...bc, `>>>>>>> ${labels.theirs}`);
+      out.push(
+        `<<<<<<< ${labels.ours}`,
+        ...ac,
+        `||||||| ${labels.base}`,
+        ...oc,
+        '=======',
+        ...bc,
+        `>>>>>>> ${labels.theirs}`,
+      );
     }
     if (j >= o.length) break;
     out.push(o[j]);

@@ -3,11 +3,25 @@
 // `--help`, argument parsing, the prompts, the recorded aya-atomic.toml, the JSON report and the
 // README's options table are all derived from it.
 import {
-  MAPS, ORDERINGS, PROGRAMS, mapFacts, orderingFacts, programFacts,
-  type MapKind, type Ordering, type ProgramKind,
+  MAPS,
+  ORDERINGS,
+  PROGRAMS,
+  mapFacts,
+  orderingFacts,
+  programFacts,
+  type MapKind,
+  type Ordering,
+  type ProgramKind,
 } from './facts.js';
 import {
-  checkAttach, checkCrateName, checkToolchain, programOfAttach, shown, type Check, type DirectoryFacts, type NameRules,
+  checkAttach,
+  checkCrateName,
+  checkToolchain,
+  programOfAttach,
+  shown,
+  type Check,
+  type DirectoryFacts,
+  type NameRules,
 } from './validate.js';
 
 export interface Options {
@@ -72,7 +86,9 @@ const orderingChoices: Choice<Ordering>[] = ORDERINGS.map((o) => ({
 const programChoices: Choice<ProgramKind>[] = PROGRAMS.map((p) => ({ value: p, hint: programFacts[p].hint }));
 
 const name: OptionSpec<'name'> = {
-  key: 'name', flag: '--name', arg: '<crate>',
+  key: 'name',
+  flag: '--name',
+  arg: '<crate>',
   help: 'Rust package name: crates <name>, <name>-ebpf, <name>-common',
   defaultText: "the directory's base name",
   values: 'a Rust package name: lower case, letters, digits, `-`, `_`',
@@ -83,7 +99,10 @@ const name: OptionSpec<'name'> = {
 };
 
 const map: OptionSpec<'map'> = {
-  key: 'map', flag: '--map', arg: '<map>', help: 'map that holds the counter',
+  key: 'map',
+  flag: '--map',
+  arg: '<map>',
+  help: 'map that holds the counter',
   default: () => 'array',
   choices: mapChoices,
   question: () => 'Map that holds the counter:',
@@ -92,7 +111,9 @@ const map: OptionSpec<'map'> = {
 };
 
 const ordering: OptionSpec<'ordering'> = {
-  key: 'ordering', flag: '--ordering', arg: '<ordering>',
+  key: 'ordering',
+  flag: '--ordering',
+  arg: '<ordering>',
   help: 'memory ordering of the atomic add (case-insensitive; acq_rel, seq_cst, SeqCst too)',
   default: () => 'relaxed',
   choices: orderingChoices,
@@ -101,12 +122,18 @@ const ordering: OptionSpec<'ordering'> = {
       ? `Memory ordering (a ${s.map} map uses a plain add, so the ordering does not apply; it is only recorded):`
       : 'Memory ordering of the atomic add:',
   // On a per-CPU map no choice changes the code: say so, instead of describing atomic instructions.
-  hint: (value, s) => (s.map && mapFacts[s.map].perCpu ? `recorded only: a ${s.map} map compiles to a plain add whatever the ordering` : orderingFacts[value].hint),
+  hint: (value, s) =>
+    s.map && mapFacts[s.map].perCpu
+      ? `recorded only: a ${s.map} map compiles to a plain add whatever the ordering`
+      : orderingFacts[value].hint,
   validate: choiceCheck('ordering', orderingChoices),
 };
 
 const program: OptionSpec<'program'> = {
-  key: 'program', flag: '--program', arg: '<type>', help: 'eBPF program type',
+  key: 'program',
+  flag: '--program',
+  arg: '<type>',
+  help: 'eBPF program type',
   // A `category/name` target means a tracepoint: the program follows the shape of --attach.
   default: (s) => (s.attach !== undefined ? programOfAttach(s.attach) : 'kprobe'),
   defaultText: 'kprobe, or tracepoint when --attach is category/name',
@@ -117,7 +144,9 @@ const program: OptionSpec<'program'> = {
 };
 
 const attach: OptionSpec<'attach'> = {
-  key: 'attach', flag: '--attach', arg: '<target>',
+  key: 'attach',
+  flag: '--attach',
+  arg: '<target>',
   help: 'kprobe: kernel function or "auto" (execve\'s syscall symbol, resolved at run time); tracepoint: category/name',
   default: (s) => programFacts[s.program ?? 'kprobe'].defaultAttach,
   defaultText: `kprobe ${programFacts.kprobe.defaultAttach}; tracepoint ${programFacts.tracepoint.defaultAttach}`,
@@ -126,7 +155,9 @@ const attach: OptionSpec<'attach'> = {
 };
 
 const toolchain: OptionSpec<'toolchain'> = {
-  key: 'toolchain', flag: '--toolchain', arg: '<toolchain>',
+  key: 'toolchain',
+  flag: '--toolchain',
+  arg: '<toolchain>',
   help: 'toolchain for the eBPF crate: a rustup name, or a directory with cargo and rustc of a Rust packaged with its library source (used with RUSTC_BOOTSTRAP=1)',
   default: () => 'nightly',
   values: 'a rustup toolchain name, or a directory holding `cargo` and `rustc`',
@@ -143,7 +174,8 @@ const toolchain: OptionSpec<'toolchain'> = {
  */
 export const OPTIONS = [name, map, ordering, program, attach, toolchain] as const;
 
-export const optionSpec = <K extends OptionKey>(key: K) => OPTIONS.find((o) => o.key === key) as unknown as OptionSpec<K>;
+export const optionSpec = <K extends OptionKey>(key: K) =>
+  OPTIONS.find((o) => o.key === key) as unknown as OptionSpec<K>;
 
 /** The default as --help shows it. */
 export const defaultText = (o: OptionSpec): string => o.defaultText ?? String(o.default({}));
@@ -178,21 +210,54 @@ export interface SwitchSpec {
 
 export const SWITCHES: readonly SwitchSpec[] = [
   { key: 'yes', flags: ['-y', '--yes'], help: 'take defaults for everything not given; never prompt' },
-  { key: 'overwrite', flags: ['--overwrite'], help: "write into a non-empty directory: replaces only the template's paths, backing up each original" },
-  { key: 'git', flags: ['--git'], negation: '--no-git', help: 'git init (and an initial commit when a git identity is set); default on' },
-  { key: 'verify', flags: ['--verify'], negation: '--no-verify', help: 'check prerequisites and build the workspace after writing; default on' },
+  {
+    key: 'overwrite',
+    flags: ['--overwrite'],
+    help: "write into a non-empty directory: replaces only the template's paths, backing up each original",
+  },
+  {
+    key: 'git',
+    flags: ['--git'],
+    negation: '--no-git',
+    help: 'git init (and an initial commit when a git identity is set); default on',
+  },
+  {
+    key: 'verify',
+    flags: ['--verify'],
+    negation: '--no-verify',
+    help: 'check prerequisites and build the workspace after writing; default on',
+  },
   { key: 'offline', flags: ['--offline'], help: 'pass --offline to cargo during verify' },
   { key: 'dryRun', flags: ['--dry-run'], help: 'say what would be written (and any conflict); write nothing' },
   { key: 'json', flags: ['--json'], help: 'never prompt; one JSON object on stdout, human text on stderr' },
-  { key: 'update', flags: ['--update'], help: 'bring the workspace in [dir] (default ".") to this version, keeping your edits' },
-  { key: 'color', flags: ['--color'], negation: '--no-color', help: 'colour (default: on a terminal; NO_COLOR and FORCE_COLOR are honoured)', defaultText: 'on a terminal' },
+  {
+    key: 'update',
+    flags: ['--update'],
+    help: 'bring the workspace in [dir] (default ".") to this version, keeping your edits',
+  },
+  {
+    key: 'color',
+    flags: ['--color'],
+    negation: '--no-color',
+    help: 'colour (default: on a terminal; NO_COLOR and FORCE_COLOR are honoured)',
+    defaultText: 'on a terminal',
+  },
   { key: 'help', flags: ['-h', '--help'], help: 'show this help' },
   { key: 'version', flags: ['-v', '--version'], help: 'show the version' },
 ];
 
 export const SWITCH_DEFAULTS: Switches = {
-  yes: false, overwrite: false, git: true, verify: true, offline: false, dryRun: false, json: false,
-  color: undefined, update: false, help: false, version: false,
+  yes: false,
+  overwrite: false,
+  git: true,
+  verify: true,
+  offline: false,
+  dryRun: false,
+  json: false,
+  color: undefined,
+  update: false,
+  help: false,
+  version: false,
 };
 
 export const CONFIG_FLAG = '--config';

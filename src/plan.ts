@@ -77,10 +77,12 @@ function outputPath(templatePath: string, vars: Record<string, string>): string 
 }
 
 /** Orders by `key`, code point by code point (cargo compares names as bytes; crate names are ASCII). */
-const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => {
-  const [x, y] = [key(a), key(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) => {
+    const [x, y] = [key(a), key(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
 
 /**
  * templates/workspace/Cargo.lock (written by scripts/update-lockfile.mjs) with the crate name substituted:

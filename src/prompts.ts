@@ -32,7 +32,11 @@ export async function terminalPrompter(color: boolean): Promise<Prompter> {
     select: (q) =>
       ask(SelectPrompt, {
         message: q.message,
-        choices: q.choices.map((c) => ({ title: c.title, value: c.value, description: c.description && oneLine(c.description, 8) })),
+        choices: q.choices.map((c) => ({
+          title: c.title,
+          value: c.value,
+          description: c.description && oneLine(c.description, 8),
+        })),
         initial: q.initial ?? 0,
       }),
   };

@@ -1,18 +1,44 @@
 // The generated workspace's README. Built from the same facts as the prompts (facts.ts), the kernels the
 // matrix verified (verified-kernels.json, written by test/real/kernel-matrix.test.ts) and the reference bench
 // figures (kernel-bench.json, written by scripts/bench-kernel.mjs).
-import { compilesToTable, counterOutcome, countsExecve, mdCell, mapFacts, minimumKernel, orderingFacts, programFacts } from './facts.js';
+import {
+  compilesToTable,
+  counterOutcome,
+  countsExecve,
+  mdCell,
+  mapFacts,
+  minimumKernel,
+  orderingFacts,
+  programFacts,
+} from './facts.js';
 import kernelBench from './kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
 import verifiedJson from './verified-kernels.json' with { type: 'json' };
 
-interface VerifiedKernel { id: string; release: string; package?: string; how: string }
-interface VerifiedResult {
-  map: string; ordering: string; program: string; kernel: string;
-  verdict: 'counted' | 'rejected' | 'accepted' | 'failed';
-  expected?: number; observed?: number; reason?: string; explained?: boolean;
+interface VerifiedKernel {
+  id: string;
+  release: string;
+  package?: string;
+  how: string;
 }
-interface Verified { date: string; generatorVersion: string; selftest: number; kernels: VerifiedKernel[]; results: VerifiedResult[] }
+interface VerifiedResult {
+  map: string;
+  ordering: string;
+  program: string;
+  kernel: string;
+  verdict: 'counted' | 'rejected' | 'accepted' | 'failed';
+  expected?: number;
+  observed?: number;
+  reason?: string;
+  explained?: boolean;
+}
+interface Verified {
+  date: string;
+  generatorVersion: string;
+  selftest: number;
+  kernels: VerifiedKernel[];
+  results: VerifiedResult[];
+}
 const verified = verifiedJson as Verified;
 
 const ATOMIC_PARAGRAPH = `BPF has no \`fetch_add\` in Rust's \`core\` (the BPF targets have no compare-and-swap), so \`src/counter.rs\` in the
@@ -37,8 +63,10 @@ function verifiedOn(o: Options): string {
   }
   const notes = [];
   if (ordering !== o.ordering) {
-    notes.push(`${o.ordering} compiles to exactly what seqcst does (\`atomic_fetch_add\` at BPF cpu v3, or a plain add on a ` +
-      'per-CPU map), so these are the results for seqcst.');
+    notes.push(
+      `${o.ordering} compiles to exactly what seqcst does (\`atomic_fetch_add\` at BPF cpu v3, or a plain add on a ` +
+        'per-CPU map), so these are the results for seqcst.',
+    );
   }
   const verdict = (r: VerifiedResult) => {
     switch (r.verdict) {
@@ -46,10 +74,15 @@ function verifiedOn(o: Options): string {
         return r.observed === r.expected
           ? `counted ${r.observed} of ${r.expected}`
           : `counted ${r.observed} for ${r.expected} runs (other processes' execve count too)`;
-      case 'rejected': return `rejected: ${r.reason ?? 'see the verifier log'}` +
-        (r.explained ? ' (expected: BPF cpu v3 needs kernel >= 5.12)' : ' (not explained by the BPF cpu)');
-      case 'accepted': return 'accepted by the verifier; could not attach there';
-      default: return 'failed';
+      case 'rejected':
+        return (
+          `rejected: ${r.reason ?? 'see the verifier log'}` +
+          (r.explained ? ' (expected: BPF cpu v3 needs kernel >= 5.12)' : ' (not explained by the BPF cpu)')
+        );
+      case 'accepted':
+        return 'accepted by the verifier; could not attach there';
+      default:
+        return 'failed';
     }
   };
   const table = ['| kernel | how | result |', '|---|---|---|'];
@@ -57,11 +90,14 @@ function verifiedOn(o: Options): string {
     const k = verified.kernels.find((kernel) => kernel.id === r.kernel);
     const kernel = k ? `${k.release}${k.package ? ` (${k.package})` : ''}` : r.kernel;
     // The host is the machine the matrix ran on, not the reader's.
-    const how = r.kernel === 'host' ? "create-aya-atomic's test machine, directly (no kprobe support there)" : (k?.how ?? '');
+    const how =
+      r.kernel === 'host' ? "create-aya-atomic's test machine, directly (no kprobe support there)" : (k?.how ?? '');
     table.push(`| ${mdCell(kernel)} | ${mdCell(how)} | ${mdCell(verdict(r))} |`);
   }
-  notes.push(`\`--check\` and \`--selftest ${verified.selftest}\` with create-aya-atomic ${verified.generatorVersion}, ${verified.date}` +
-    `${o.attach === programFacts[o.program].defaultAttach ? '' : `, attached to the default \`${programFacts[o.program].defaultAttach}\``}.`);
+  notes.push(
+    `\`--check\` and \`--selftest ${verified.selftest}\` with create-aya-atomic ${verified.generatorVersion}, ${verified.date}` +
+      `${o.attach === programFacts[o.program].defaultAttach ? '' : `, attached to the default \`${programFacts[o.program].defaultAttach}\``}.`,
+  );
   return `${table.join('\n')}\n\n${notes.join(' ')}
 
 On the kernels you deploy to, \`cargo xtask vm\` boots each image in QEMU with the loader in an initramfs and runs
@@ -82,7 +118,7 @@ export function generatedReadme(o: Options, version: string): string {
   const attachText =
     o.program === 'kprobe'
       ? o.attach === 'auto'
-        ? 'kprobe on execve\'s syscall symbol, resolved at run time from /proc/kallsyms (`__x64_sys_execve` on x86-64, `__arm64_sys_execve` on arm64)'
+        ? "kprobe on execve's syscall symbol, resolved at run time from /proc/kallsyms (`__x64_sys_execve` on x86-64, `__arm64_sys_execve` on arm64)"
         : `kprobe on \`${o.attach}\``
       : `tracepoint \`${o.attach}\``;
   const orderingLine = outcome.orderingApplies
@@ -93,9 +129,10 @@ export function generatedReadme(o: Options, version: string): string {
   on Debian 12: \`apt-get install rustc-web cargo-web rust-web-src\`.`
     : `- The rustup toolchain \`${o.toolchain}\` with its library source, for the eBPF crate:
   \`rustup toolchain install ${o.toolchain} --component rust-src\`.`;
-  const attachOther = o.program === 'kprobe'
-    ? 'Attach elsewhere with `cargo xtask run -- --attach <kernel symbol>`. Kernels built without kprobe support cannot attach a kprobe (exit 5, with a message); `npm create aya-atomic@latest -- --update --program tracepoint` switches this workspace to a tracepoint, keeping your edits.'
-    : 'Attach to another tracepoint with `cargo xtask run -- --attach <category/name>` (see `/sys/kernel/tracing/events`).';
+  const attachOther =
+    o.program === 'kprobe'
+      ? 'Attach elsewhere with `cargo xtask run -- --attach <kernel symbol>`. Kernels built without kprobe support cannot attach a kprobe (exit 5, with a message); `npm create aya-atomic@latest -- --update --program tracepoint` switches this workspace to a tracepoint, keeping your edits.'
+      : 'Attach to another tracepoint with `cargo xtask run -- --attach <category/name>` (see `/sys/kernel/tracing/events`).';
   return `# ${o.name}
 
 An [Aya](https://aya-rs.dev) eBPF workspace generated by create-aya-atomic ${version}: a ${o.program} program counts
@@ -103,9 +140,11 @@ kernel events in a BPF map, and a loader prints the total and the rate every sec
 
 \`\`\`sh
 cargo xtask doctor                  # what the build needs; the command that installs anything missing
-${selftest
+${
+  selftest
     ? 'cargo xtask run -- --selftest 1000  # build, attach, and prove it counts 1000 runs of `true` (sudo -E)'
-    : 'cargo xtask run -- --check        # build; the kernel\'s verifier judges the program (sudo -E)'}
+    : "cargo xtask run -- --check        # build; the kernel's verifier judges the program (sudo -E)"
+}
 cargo xtask run                     # attach and print the count every second until Ctrl-C
 \`\`\`
 
@@ -160,9 +199,11 @@ To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/releas
 - Linux to run it (building works anywhere Rust does); root${o.program === 'kprobe' ? ', or `CAP_BPF` and `CAP_PERFMON`' : ' (a tracepoint also needs read access to tracefs, which most distributions give to root only)'}.
 - Rust stable >= 1.87 for the loader and the xtask: <https://rustup.rs>.
 ${toolchainSetup}
-- \`bpf-linker\`, ${isDir
-    ? 'built against the same LLVM as that Rust (`cargo xtask doctor` prints the exact command).'
-    : 'whose LLVM must match the eBPF toolchain\'s: `cargo install bpf-linker` (or `cargo binstall bpf-linker`).'}
+- \`bpf-linker\`, ${
+    isDir
+      ? 'built against the same LLVM as that Rust (`cargo xtask doctor` prints the exact command).'
+      : "whose LLVM must match the eBPF toolchain's: `cargo install bpf-linker` (or `cargo binstall bpf-linker`)."
+  }
 - Optional, for \`cargo xtask vm\`: QEMU and a static busybox (\`apt-get install qemu-system-x86 busybox-static\`).
 
 \`cargo xtask doctor\` checks all of these and prints the command that fixes whatever is missing.
@@ -229,15 +270,20 @@ Userspace code: MIT or Apache-2.0 (\`LICENSE-MIT\`, \`LICENSE-APACHE\`). eBPF co
 
 /** The whole kernel matrix, for the project's README: one row per combination, one column per kernel. */
 export function verifiedMatrixMarkdown(): string {
-  if (!verified.results.length) return 'Not yet recorded: `sudo -E npm run record:kernels` runs the matrix and records it.';
+  if (!verified.results.length)
+    return 'Not yet recorded: `sudo -E npm run record:kernels` runs the matrix and records it.';
   const kernels = verified.kernels;
   const cell = (r: VerifiedResult | undefined) => {
     if (!r) return '';
     switch (r.verdict) {
-      case 'counted': return r.observed === r.expected ? `${r.observed}/${r.expected}` : `≥ ${r.expected} (${r.observed})`;
-      case 'rejected': return r.explained ? 'rejected: needs 5.12' : `rejected: ${r.reason ?? '?'}`;
-      case 'accepted': return 'accepted, no kprobes';
-      default: return '**failed**';
+      case 'counted':
+        return r.observed === r.expected ? `${r.observed}/${r.expected}` : `≥ ${r.expected} (${r.observed})`;
+      case 'rejected':
+        return r.explained ? 'rejected: needs 5.12' : `rejected: ${r.reason ?? '?'}`;
+      case 'accepted':
+        return 'accepted, no kprobes';
+      default:
+        return '**failed**';
     }
   };
   const rows = [
@@ -247,12 +293,18 @@ export function verifiedMatrixMarkdown(): string {
   const combos = [...new Set(verified.results.map((r) => `${r.map}|${r.ordering}|${r.program}`))];
   for (const combo of combos) {
     const [map, ordering, program] = combo.split('|');
-    const of = (k: VerifiedKernel) => verified.results.find((r) => `${r.map}|${r.ordering}|${r.program}` === combo && r.kernel === k.id);
+    const of = (k: VerifiedKernel) =>
+      verified.results.find((r) => `${r.map}|${r.ordering}|${r.program}` === combo && r.kernel === k.id);
     rows.push(`| ${map} | ${ordering} | ${program} | ${kernels.map((k) => mdCell(cell(of(k)))).join(' | ')} |`);
   }
-  const how = kernels.filter((k) => k.package).map((k) => k.package).join(', ');
-  return `${rows.join('\n')}\n\n\`--check\` and \`--selftest ${verified.selftest}\` in each generated workspace with create-aya-atomic ` +
+  const how = kernels
+    .filter((k) => k.package)
+    .map((k) => k.package)
+    .join(', ');
+  return (
+    `${rows.join('\n')}\n\n\`--check\` and \`--selftest ${verified.selftest}\` in each generated workspace with create-aya-atomic ` +
     `${verified.generatorVersion}, ${verified.date}: Debian's cloud kernels (${how}) under \`cargo xtask vm\` (QEMU, 2 vCPUs), ` +
-    'and this machine\'s kernel directly (no kprobe support there; its tracepoints also see other processes\' execve). ' +
-    '"needs 5.12": the kernel\'s verifier rejected `atomic_fetch_add` (BPF cpu v3), as the ordering\'s minimum kernel says.';
+    "and this machine's kernel directly (no kprobe support there; its tracepoints also see other processes' execve). " +
+    '"needs 5.12": the kernel\'s verifier rejected `atomic_fetch_add` (BPF cpu v3), as the ordering\'s minimum kernel says.'
+  );
 }

@@ -8,12 +8,25 @@ import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js'
 import { notEmptyError, usageError } from './errors.js';
 import type { MapKind, ProgramKind } from './facts.js';
 import {
-  CONFIG_FLAG, OPTIONS, SWITCH_DEFAULTS, optionSpec,
-  type Context, type OptionKey, type OptionSpec, type Options, type Switches,
+  CONFIG_FLAG,
+  OPTIONS,
+  SWITCH_DEFAULTS,
+  optionSpec,
+  type Context,
+  type OptionKey,
+  type OptionSpec,
+  type Options,
+  type Switches,
 } from './options.js';
 import {
-  NAME_FORM, checkCrateName, controlCharacter, crateNameFromDirectory, programOfAttach, shown,
-  type DirectoryFacts, type NameRules,
+  NAME_FORM,
+  checkCrateName,
+  controlCharacter,
+  crateNameFromDirectory,
+  programOfAttach,
+  shown,
+  type DirectoryFacts,
+  type NameRules,
 } from './validate.js';
 
 export const DEFAULT_DIR = 'aya-atomic-counter';
@@ -103,7 +116,10 @@ export function shownDirectory(dir: string, cwd: string): string {
 // (set to "true", the value left behind as an argument), and never reach us. These are ours alone, or
 // npm's but surely meant for us (a --dry-run that writes files, a --json that prints text).
 const SWALLOWED: { variable: string; flag: string; when?: (value: string) => boolean }[] = [
-  ...(['name', 'map', 'ordering', 'program', 'attach', 'toolchain', 'config', 'overwrite'] as const).map((k) => ({ variable: k, flag: `--${k}` })),
+  ...(['name', 'map', 'ordering', 'program', 'attach', 'toolchain', 'config', 'overwrite'] as const).map((k) => ({
+    variable: k,
+    flag: `--${k}`,
+  })),
   { variable: 'verify', flag: '--verify / --no-verify' },
   { variable: 'git', flag: '--no-git', when: (v) => v === 'false' || v === '' },
   { variable: 'dry_run', flag: '--dry-run', when: (v) => v === 'true' },
@@ -121,7 +137,13 @@ function checkNpmSwallowed(input: ResolveInput, positionals: string[]): void {
     return value !== undefined && (when ? when(value) : true);
   }).map((s) => s.flag);
   if (!lost.length) return;
-  const left = positionals.length > 1 ? ` (npm passed on ${positionals.slice(1).map((p) => shown(p)).join(', ')} as plain arguments)` : '';
+  const left =
+    positionals.length > 1
+      ? ` (npm passed on ${positionals
+          .slice(1)
+          .map((p) => shown(p))
+          .join(', ')} as plain arguments)`
+      : '';
   throw usageError(
     `npm kept ${lost.join(', ')} for itself, so ${lost.length === 1 ? 'it' : 'they'} never reached create-aya-atomic${left}.\n` +
       'Put every option after `--`: npm create aya-atomic@latest [dir] -- [options]',
@@ -146,7 +168,12 @@ interface Given {
  * An error says where the bad value came from. The program follows the shape of --attach when no
  * --program is given, and a recorded attach target goes with the recorded program only.
  */
-function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined, configName: string, ctx: Omit<Context, 'settled'>): Given {
+function validateGiven(
+  flags: ParsedValues,
+  recorded: RecordedConfig | undefined,
+  configName: string,
+  ctx: Omit<Context, 'settled'>,
+): Given {
   const given: Given = { values: {}, sources: {} };
   const recordedValues = recorded?.values ?? {};
   const programFrom = flags.program ?? (flags.attach !== undefined ? undefined : recordedValues.program);
@@ -161,8 +188,11 @@ function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined
       if (programFrom !== undefined) raw.program = { value: programFrom, source: 'config' };
     } else if (o.key === 'attach') {
       // The recorded target belongs to the recorded program: a --program that changes it takes its default.
-      const sameProgram = flags.program === undefined || flags.program.trim().toLowerCase() === recordedValues.program?.trim().toLowerCase();
-      if (recordedValues.attach !== undefined && sameProgram) raw.attach = { value: recordedValues.attach, source: 'config' };
+      const sameProgram =
+        flags.program === undefined ||
+        flags.program.trim().toLowerCase() === recordedValues.program?.trim().toLowerCase();
+      if (recordedValues.attach !== undefined && sameProgram)
+        raw.attach = { value: recordedValues.attach, source: 'config' };
     } else if (recordedValues[o.key] !== undefined) raw[o.key] = { value: recordedValues[o.key]!, source: 'config' };
   }
   // In the model's order, program before attach: the attach target is checked against it (or implies it).
@@ -171,7 +201,10 @@ function validateGiven(flags: ParsedValues, recorded: RecordedConfig | undefined
     const entry = raw[key];
     if (!entry) continue;
     const result = spec.validate(entry.value, { ...ctx, settled: given.values });
-    if (!result.ok) throw usageError(entry.source === 'flag' ? `${spec.flag}: ${result.reason}` : `${configName}: ${key}: ${result.reason}`);
+    if (!result.ok)
+      throw usageError(
+        entry.source === 'flag' ? `${spec.flag}: ${result.reason}` : `${configName}: ${key}: ${result.reason}`,
+      );
     (given.values as Record<string, string>)[key] = result.value;
     given.sources[key] = entry.source;
   }
@@ -220,13 +253,17 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   const notes: string[] = [];
   if (recorded) {
     const from = recorded.values.name ? ` of ${shown(recorded.values.name)}` : '';
-    notes.push(`replaying the choices${from} from ${args.config}${recorded.version ? ` (create-aya-atomic ${recorded.version})` : ''}; flags win`);
+    notes.push(
+      `replaying the choices${from} from ${args.config}${recorded.version ? ` (create-aya-atomic ${recorded.version})` : ''}; flags win`,
+    );
   }
 
   // 1. Where to write, and whether we may: asked first, so no question is answered in vain.
   const inspect = (answer: string) => host.inspectTarget(path.resolve(input.cwd, answer));
   const impossible = (answer: string, state: TargetState) =>
-    state.kind === 'impossible' ? `${shown(shownDirectory(path.resolve(input.cwd, answer), input.cwd))} ${state.reason}; choose another directory` : undefined;
+    state.kind === 'impossible'
+      ? `${shown(shownDirectory(path.resolve(input.cwd, answer), input.cwd))} ${state.reason}; choose another directory`
+      : undefined;
   const answer = dirArg ?? (interactive ? await askDirectory(prompter, (v) => impossible(v, inspect(v))) : DEFAULT_DIR);
   const dir = path.resolve(input.cwd, answer);
   const target = host.inspectTarget(dir);
@@ -234,13 +271,20 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   if (never) throw usageError(never);
   let overwrite = switches.overwrite;
   if (target.kind === 'non-empty' && !overwrite) {
-    const listed = `${target.entries.slice(0, 5).map((e) => shown(e)).join(', ')}${target.entries.length > 5 ? `, … (${target.entries.length} entries)` : ''}`;
+    const listed = `${target.entries
+      .slice(0, 5)
+      .map((e) => shown(e))
+      .join(', ')}${target.entries.length > 5 ? `, … (${target.entries.length} entries)` : ''}`;
     if (interactive) {
       overwrite = await prompter.select<boolean>({
         message: `${shownDirectory(dir, input.cwd)} is not empty (${listed}). Write into it?`,
         choices: [
           { title: 'Cancel', value: false },
-          { title: "Write into it: files at the template's paths are moved to a backup folder first; others stay untouched", value: true },
+          {
+            title:
+              "Write into it: files at the template's paths are moved to a backup folder first; others stay untouched",
+            value: true,
+          },
         ],
         initial: 0,
       });
@@ -271,7 +315,9 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
       if (derived.dropped.length || derived.name !== base) {
         notes.push(
           `crate name ${shown(derived.name)}, from the directory ${shown(base)}` +
-            (derived.dropped.length ? ` (dropped ${derived.dropped.map((d) => shown(d)).join(', ')}: not allowed in crate names)` : '') +
+            (derived.dropped.length
+              ? ` (dropped ${derived.dropped.map((d) => shown(d)).join(', ')}: not allowed in crate names)`
+              : '') +
             '; --name sets another',
         );
       }
@@ -287,7 +333,9 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
       name = name.trim();
       sources.name = 'prompt';
     } else {
-      throw usageError(`cannot derive a crate name from the directory: ${why}\nPass one with --name <crate> (${NAME_FORM}).`);
+      throw usageError(
+        `cannot derive a crate name from the directory: ${why}\nPass one with --name <crate> (${NAME_FORM}).`,
+      );
     }
   }
 
@@ -301,8 +349,14 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
     if (interactive && spec.question && spec.choices) {
       const leanToTracepoint = key === 'program' && noKprobes;
       settled[key] = await prompter.select<Options[K]>({
-        message: leanToTracepoint ? "Program type (this machine's kernel has no kprobe support):" : spec.question(settled),
-        choices: spec.choices.map((c) => ({ title: c.value, value: c.value, description: spec.hint?.(c.value, settled) ?? c.hint })),
+        message: leanToTracepoint
+          ? "Program type (this machine's kernel has no kprobe support):"
+          : spec.question(settled),
+        choices: spec.choices.map((c) => ({
+          title: c.value,
+          value: c.value,
+          description: spec.hint?.(c.value, settled) ?? c.hint,
+        })),
         initial: leanToTracepoint ? spec.choices.findIndex((c) => c.value === 'tracepoint') : 0,
       });
       sources[key] = 'prompt';
@@ -316,7 +370,9 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   await choose('program');
   const program = settled.program as ProgramKind;
   if (program === 'kprobe' && host.kprobes() === false) {
-    notes.push("this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here");
+    notes.push(
+      "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here",
+    );
   }
   const options: Options = {
     name,
@@ -329,8 +385,15 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   sources.attach ??= 'default';
   sources.toolchain ??= 'default';
   return {
-    kind: 'generate', dir, shownDir: shownDirectory(dir, input.cwd), options,
-    sources: sources as Record<OptionKey, Source>, switches, target, overwrite, notes,
+    kind: 'generate',
+    dir,
+    shownDir: shownDirectory(dir, input.cwd),
+    options,
+    sources: sources as Record<OptionKey, Source>,
+    switches,
+    target,
+    overwrite,
+    notes,
   };
 }
 
@@ -352,7 +415,9 @@ function readConfig(host: Host, abs: string, given: string): RecordedConfig {
     text = host.readText(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read ${CONFIG_FLAG} ${shown(given)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`);
+    throw usageError(
+      `cannot read ${CONFIG_FLAG} ${shown(given)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`,
+    );
   }
   return parseConfig(text, given);
 }
@@ -366,7 +431,8 @@ async function resolveUpdate(
   switches: Switches,
   ctx: Omit<Context, 'settled'>,
 ): Promise<UpdatePlan> {
-  if (config !== undefined) throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
+  if (config !== undefined)
+    throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
   // Without a directory: the workspace around the current one, as cargo finds its Cargo.toml.
   let dir = path.resolve(input.cwd, dirArg ?? '.');
   if (dirArg === undefined) {
@@ -389,14 +455,19 @@ async function resolveUpdate(
     );
   }
   const recorded = parseConfig(text, shownDirectory(file, input.cwd));
-  if (!recorded.version) throw usageError(`${shownDirectory(file, input.cwd)} does not say which create-aya-atomic version wrote it (key "create-aya-atomic")`);
+  if (!recorded.version)
+    throw usageError(
+      `${shownDirectory(file, input.cwd)} does not say which create-aya-atomic version wrote it (key "create-aya-atomic")`,
+    );
   const missing = OPTIONS.map((o) => o.key).filter((k) => recorded.values[k] === undefined);
   if (missing.length) throw usageError(`${shownDirectory(file, input.cwd)} lacks ${missing.join(', ')}`);
   // The recorded options must still be valid (a toolchain directory may be gone: say so).
   const recordedGiven = validateGiven({ ...recorded.values }, undefined, CONFIG_FILE, ctx);
   const recordedOptions = recordedGiven.values as Options;
   if (flags.name !== undefined && flags.name !== recordedOptions.name) {
-    throw usageError(`--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`);
+    throw usageError(
+      `--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`,
+    );
   }
   // Options may change in the same step; a new program without --attach takes its default target, and
   // an --attach without --program brings the program its shape implies.
@@ -408,8 +479,11 @@ async function resolveUpdate(
     options.attach = optionSpec('attach').default({ program: options.program });
   }
   return {
-    kind: 'update', dir, shownDir: shownDirectory(dir, input.cwd),
-    recorded: { version: recorded.version, options: recordedOptions }, options, switches,
+    kind: 'update',
+    dir,
+    shownDir: shownDirectory(dir, input.cwd),
+    recorded: { version: recorded.version, options: recordedOptions },
+    options,
+    switches,
   };
 }
-

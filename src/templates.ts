@@ -9,7 +9,10 @@ import type { TemplateFile } from './plan.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** templates/ at the package root, above this module (src/ or dist/). */
-export const TEMPLATES_DIR = path.join(existsSync(path.join(HERE, 'templates')) ? HERE : path.dirname(HERE), 'templates');
+export const TEMPLATES_DIR = path.join(
+  existsSync(path.join(HERE, 'templates')) ? HERE : path.dirname(HERE),
+  'templates',
+);
 
 let tree: Map<string, string> | undefined;
 
@@ -45,10 +48,14 @@ export interface TemplateSelection {
 }
 
 /** The selected template files (by default all of them). */
-export function loadTemplates(selection: TemplateSelection = { trees: ['workspace', 'partials'], files: [] }, root = TEMPLATES_DIR): TemplateFile[] {
+export function loadTemplates(
+  selection: TemplateSelection = { trees: ['workspace', 'partials'], files: [] },
+  root = TEMPLATES_DIR,
+): TemplateFile[] {
   const all = templateTree(root);
   const out: TemplateFile[] = [];
-  for (const [p, contents] of all) if (selection.trees.some((t) => p.startsWith(`${t}/`))) out.push({ path: p, contents });
+  for (const [p, contents] of all)
+    if (selection.trees.some((t) => p.startsWith(`${t}/`))) out.push({ path: p, contents });
   for (const p of selection.files) {
     const contents = all.get(p);
     if (contents === undefined) throw new Error(`template ${p} is missing`);

@@ -28,7 +28,11 @@ const PLAIN = { bold: plain, cyan: plain, dim: plain, green: plain, red: plain, 
 export const c: Record<keyof typeof PLAIN, Paint> = { ...PLAIN };
 
 /** Whether to colour: a flag wins, then NO_COLOR, then FORCE_COLOR, then whether `stream` is a terminal. */
-export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+  flag: boolean | undefined,
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (flag !== undefined) return flag;
   if ('NO_COLOR' in env && env.NO_COLOR !== '') return false;
   if ('FORCE_COLOR' in env) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
@@ -73,6 +77,7 @@ function askTerminal(fd: number): boolean {
     /* no /dev/null to compare with: node:tty decides */
   }
   // getBuiltinModule from Node 20.16; before it, the bundle's own require (CommonJS).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is CommonJS
   const tty = process.getBuiltinModule?.('node:tty') ?? (require('node:tty') as typeof import('node:tty'));
   return tty.isatty(fd);
 }

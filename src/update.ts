@@ -32,7 +32,7 @@ export interface FileDecision {
 /** Files that are not merged: this version's copy replaces the user's (which stays in the backup). */
 const TAKE_THEIRS: Record<string, string> = {
   [CONFIG_FILE]: 'records the new version and options',
-  'Cargo.lock': "pins the crate versions this release was tested with; cargo adds what your own dependencies need",
+  'Cargo.lock': 'pins the crate versions this release was tested with; cargo adds what your own dependencies need',
 };
 
 /**
@@ -55,13 +55,20 @@ export function decide(
   if (ours === null) return { path: file, action: 'keep', reason: 'not a regular file in your workspace' };
   if (ours === undefined) {
     if (base === undefined) return { path: file, action: 'create', contents: theirs };
-    return base === theirs ? undefined : { path: file, action: 'keep', reason: `you deleted it; ${labels.to} changed it` };
+    return base === theirs
+      ? undefined
+      : { path: file, action: 'keep', reason: `you deleted it; ${labels.to} changed it` };
   }
   if (ours === theirs) return undefined;
-  if (TAKE_THEIRS[file] !== undefined) return { path: file, action: 'update', contents: theirs, reason: TAKE_THEIRS[file] };
+  if (TAKE_THEIRS[file] !== undefined)
+    return { path: file, action: 'update', contents: theirs, reason: TAKE_THEIRS[file] };
   if (base !== undefined && ours === base) return { path: file, action: 'update', contents: theirs };
   if (base !== undefined && theirs === base) return undefined; // only the user changed it
-  const merged = merge3(base ?? '', ours, theirs, { ours: 'yours', base: `create-aya-atomic ${labels.from}`, theirs: `create-aya-atomic ${labels.to}` });
+  const merged = merge3(base ?? '', ours, theirs, {
+    ours: 'yours',
+    base: `create-aya-atomic ${labels.from}`,
+    theirs: `create-aya-atomic ${labels.to}`,
+  });
   return merged.conflicts
     ? { path: file, action: 'conflict', contents: merged.text, reason: `${merged.conflicts} conflict(s)` }
     : { path: file, action: 'merge', contents: merged.text };
@@ -69,7 +76,11 @@ export function decide(
 
 /** Compares two versions x.y.z (pre-release tags ignored). */
 function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split('-')[0].split('.').map((n) => Number(n) || 0);
+  const parts = (v: string) =>
+    v
+      .split('-')[0]
+      .split('.')
+      .map((n) => Number(n) || 0);
   const [pa, pb] = [parts(a), parts(b)];
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
@@ -89,7 +100,9 @@ function readTree(root: string): Map<string, string> {
 }
 
 function render(options: Options, version: string): Map<string, string> {
-  return new Map(planWorkspace(options, version, loadTemplates(templatesNeeded(options))).map((f) => [f.path, f.contents]));
+  return new Map(
+    planWorkspace(options, version, loadTemplates(templatesNeeded(options))).map((f) => [f.path, f.contents]),
+  );
 }
 
 /** What `version` of create-aya-atomic generates for `options`, by running that version. */
@@ -107,13 +120,29 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
     // The npm that started us passes its own run on in npm_* variables; those would change what this
     // npm exec does (a --dry-run, --json or --package of ours). The user's registry, cache, proxy and
     // credentials settings stay.
-    const ours = /^npm_(lifecycle_|package_|command$|config_(dry_run|json|package|call|yes|global|workspaces?|include_workspace_root|parseable|long)$)/i;
+    const ours =
+      /^npm_(lifecycle_|package_|command$|config_(dry_run|json|package|call|yes|global|workspaces?|include_workspace_root|parseable|long)$)/i;
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
     const out = path.join(tmp, 'workspace');
     const rendered = await run(
       npm[0],
-      [...npm.slice(1), 'exec', '--yes', '--prefer-offline', `--package=${spec}`, '--', 'create-aya-atomic', out,
-        '--config', config, '--name', options.name, '--yes', '--no-git', '--no-verify'],
+      [
+        ...npm.slice(1),
+        'exec',
+        '--yes',
+        '--prefer-offline',
+        `--package=${spec}`,
+        '--',
+        'create-aya-atomic',
+        out,
+        '--config',
+        config,
+        '--name',
+        options.name,
+        '--yes',
+        '--no-git',
+        '--no-verify',
+      ],
       { cwd: tmp, signal, env: { ...env, CI: 'true', NO_COLOR: '1' } },
     );
     if (signal.aborted) throw cancelled('Cancelled; nothing was changed.');
@@ -123,7 +152,8 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
           `create-aya-atomic ${version}, which generated this workspace, is not on the npm registry npm uses here, and ` +
             'the update needs it as the base of its merge. Set CREATE_AYA_ATOMIC_PACKAGES to a folder holding ' +
             `create-aya-atomic-${version}.tgz (npm pack of that version). Nothing was changed.`,
-          EXIT.unexpected, 'unexpected',
+          EXIT.unexpected,
+          'unexpected',
         );
       }
       const last = rendered.failedToStart ?? rendered.output.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
@@ -131,7 +161,8 @@ async function renderWithVersion(version: string, options: Options, signal: Abor
         `Cannot see what create-aya-atomic ${version} generated, which the update needs as the base of its merge: ` +
           `\`npm exec --package=${spec} -- create-aya-atomic\` failed (${last}).\n` +
           `Run online (npm fetches that version), or set CREATE_AYA_ATOMIC_PACKAGES to a folder holding create-aya-atomic-${version}.tgz. Nothing was changed.`,
-        EXIT.unexpected, 'unexpected',
+        EXIT.unexpected,
+        'unexpected',
       );
     }
     return readTree(out);
@@ -167,23 +198,32 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
   if (compareVersions(from, to) > 0) {
     throw new CliError(
       `${plan.shownDir} was generated by create-aya-atomic ${from}, newer than this ${to}: update with npm create aya-atomic@latest -- --update`,
-      EXIT.usage, 'usage',
+      EXIT.usage,
+      'usage',
     );
   }
   if (!plan.switches.overwrite && !plan.switches.dryRun) {
     const dirty = await uncommittedChanges(plan.dir, io.signal);
     if (dirty?.length) {
       throw notEmptyError(
-        `${plan.shownDir} has uncommitted changes (${dirty.slice(0, 5).map((l) => l.slice(3)).join(', ')}${dirty.length > 5 ? ', …' : ''}).\n` +
+        `${plan.shownDir} has uncommitted changes (${dirty
+          .slice(0, 5)
+          .map((l) => l.slice(3))
+          .join(', ')}${dirty.length > 5 ? ', …' : ''}).\n` +
           'Commit or stash them first, so that `git diff` shows what the update changed; or pass --overwrite.',
       );
     }
   }
 
-  const progress = ui.progress(from === to ? `Rendering ${to} for the recorded options` : `Rendering what create-aya-atomic ${from} generated`);
+  const progress = ui.progress(
+    from === to ? `Rendering ${to} for the recorded options` : `Rendering what create-aya-atomic ${from} generated`,
+  );
   let base: Map<string, string>;
   try {
-    base = from === to ? render(plan.recorded.options, from) : await renderWithVersion(from, plan.recorded.options, io.signal);
+    base =
+      from === to
+        ? render(plan.recorded.options, from)
+        : await renderWithVersion(from, plan.recorded.options, io.signal);
   } finally {
     progress.done('');
   }
@@ -193,38 +233,63 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
     .map((p) => decide(p, base.get(p), readOurs(plan.dir, p), theirs.get(p), { from, to }))
     .filter((d): d is FileDecision => d !== undefined);
   const conflicts = decisions.filter((d) => d.action === 'conflict');
-  report.update = { from, to, files: decisions.map(({ path: p, action, reason }) => ({ path: p, action, ...(reason ? { reason } : {}) })) };
+  report.update = {
+    from,
+    to,
+    files: decisions.map(({ path: p, action, reason }) => ({ path: p, action, ...(reason ? { reason } : {}) })),
+  };
 
   const dry = plan.switches.dryRun;
-  ui.say(`${dry ? `${c.yellow('Dry run: nothing is written.')} Would update` : 'Updating'} ${c.bold(plan.options.name)} in ${c.cyan(plan.shownDir)} from create-aya-atomic ${from} to ${to}`);
+  ui.say(
+    `${dry ? `${c.yellow('Dry run: nothing is written.')} Would update` : 'Updating'} ${c.bold(plan.options.name)} in ${c.cyan(plan.shownDir)} from create-aya-atomic ${from} to ${to}`,
+  );
   const colour: Record<UpdateAction, (s: string) => string> = {
-    update: c.green, create: c.green, merge: c.cyan, conflict: c.red, remove: c.yellow, keep: c.dim,
+    update: c.green,
+    create: c.green,
+    merge: c.cyan,
+    conflict: c.red,
+    remove: c.yellow,
+    keep: c.dim,
   };
-  for (const d of decisions) ui.say(`  ${colour[d.action](d.action.padEnd(8))} ${d.path}${d.reason ? c.dim(`  (${d.reason})`) : ''}`);
+  for (const d of decisions)
+    ui.say(`  ${colour[d.action](d.action.padEnd(8))} ${d.path}${d.reason ? c.dim(`  (${d.reason})`) : ''}`);
   if (!decisions.length) ui.say('  nothing to change: the workspace already matches this version');
   if (dry) {
     report.dryRun = true;
     return conflicts.length ? EXIT.conflicts : EXIT.ok;
   }
 
-  const writes: PlannedFile[] = decisions.filter((d) => d.contents !== undefined).map((d) => ({ path: d.path, contents: d.contents! }));
+  const writes: PlannedFile[] = decisions
+    .filter((d) => d.contents !== undefined)
+    .map((d) => ({ path: d.path, contents: d.contents! }));
   const removes = decisions.filter((d) => d.action === 'remove').map((d) => d.path);
   if (writes.length || removes.length) {
     const written = await writeFiles(plan.dir, writes, { replace: true, remove: removes, signal: io.signal });
     report.files = decisions.filter((d) => d.action !== 'keep').map((d) => ({ path: d.path, action: d.action }));
     report.backupDir = written.backupDir;
-    ui.say(`${c.green('✓')} Updated ${written.written.length} file(s), removed ${written.removed.length}` +
-      (written.backupDir ? `; the previous copies are in ${written.backupDir}` : ''));
+    ui.say(
+      `${c.green('✓')} Updated ${written.written.length} file(s), removed ${written.removed.length}` +
+        (written.backupDir ? `; the previous copies are in ${written.backupDir}` : ''),
+    );
   }
   if (conflicts.length) {
-    ui.say(`${c.red('!')} ${conflicts.length} file(s) have conflicts to resolve (marked <<<<<<< yours … >>>>>>> create-aya-atomic ${to}):`);
+    ui.say(
+      `${c.red('!')} ${conflicts.length} file(s) have conflicts to resolve (marked <<<<<<< yours … >>>>>>> create-aya-atomic ${to}):`,
+    );
     for (const d of conflicts) ui.say(`    ${d.path}`);
     ui.say('  Resolve the markers (git diff shows the whole update), then check the workspace: cargo xtask verify');
     return EXIT.conflicts;
   }
   if (!plan.switches.verify || !decisions.length) return EXIT.ok;
   const { verify } = await import('./verify.js');
-  const outcome = await verify({ dir: plan.dir, offline: plan.switches.offline, ui, signal: io.signal, isRoot: io.isRoot, toolchain: plan.options.toolchain });
+  const outcome = await verify({
+    dir: plan.dir,
+    offline: plan.switches.offline,
+    ui,
+    signal: io.signal,
+    isRoot: io.isRoot,
+    toolchain: plan.options.toolchain,
+  });
   report.verify = outcome;
   return outcome.exitCode;
 }

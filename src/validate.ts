@@ -17,29 +17,103 @@ export function shown(raw: string, max = 60): string {
 export function controlCharacter(s: string): string | undefined {
   const m = /[\u0000-\u001f\u007f-\u009f]/.exec(s);
   if (!m) return undefined;
-  const names: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\u001b': 'an escape' };
+  const names: Record<string, string> = {
+    '\n': 'a newline',
+    '\r': 'a carriage return',
+    '\t': 'a tab',
+    '\u001b': 'an escape',
+  };
   return names[m[0]] ?? `the control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 const RUST_KEYWORDS = [
   // strict
-  'as', 'break', 'const', 'continue', 'crate', 'else', 'enum', 'extern', 'false', 'fn', 'for', 'if', 'impl', 'in',
-  'let', 'loop', 'match', 'mod', 'move', 'mut', 'pub', 'ref', 'return', 'self', 'static', 'struct', 'super',
-  'trait', 'true', 'type', 'unsafe', 'use', 'where', 'while', 'async', 'await', 'dyn',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'crate',
+  'else',
+  'enum',
+  'extern',
+  'false',
+  'fn',
+  'for',
+  'if',
+  'impl',
+  'in',
+  'let',
+  'loop',
+  'match',
+  'mod',
+  'move',
+  'mut',
+  'pub',
+  'ref',
+  'return',
+  'self',
+  'static',
+  'struct',
+  'super',
+  'trait',
+  'true',
+  'type',
+  'unsafe',
+  'use',
+  'where',
+  'while',
+  'async',
+  'await',
+  'dyn',
   // reserved
-  'abstract', 'become', 'box', 'do', 'final', 'macro', 'override', 'priv', 'typeof', 'unsized', 'virtual',
-  'yield', 'try', 'gen',
+  'abstract',
+  'become',
+  'box',
+  'do',
+  'final',
+  'macro',
+  'override',
+  'priv',
+  'typeof',
+  'unsized',
+  'virtual',
+  'yield',
+  'try',
+  'gen',
   // weak
-  'union', 'macro_rules', 'raw', 'safe',
+  'union',
+  'macro_rules',
+  'raw',
+  'safe',
 ];
 /** Names Rust, cargo and Windows reserve. */
 const RESERVED = [
-  'std', 'core', 'alloc', 'proc_macro', 'proc-macro', 'test', 'build', 'deps', 'examples', 'incremental',
-  'con', 'prn', 'aux', 'nul', ...Array.from({ length: 9 }, (_, i) => `com${i + 1}`),
+  'std',
+  'core',
+  'alloc',
+  'proc_macro',
+  'proc-macro',
+  'test',
+  'build',
+  'deps',
+  'examples',
+  'incremental',
+  'con',
+  'prn',
+  'aux',
+  'nul',
+  ...Array.from({ length: 9 }, (_, i) => `com${i + 1}`),
   ...Array.from({ length: 9 }, (_, i) => `lpt${i + 1}`),
 ];
 /** The standard library's own crates, which `-Z build-std=core` builds next to the eBPF crate. */
-const STD_CRATES = ['compiler_builtins', 'rustc-std-workspace-core', 'rustc-std-workspace-alloc', 'panic_abort', 'panic_unwind', 'unwind'];
+const STD_CRATES = [
+  'compiler_builtins',
+  'rustc-std-workspace-core',
+  'rustc-std-workspace-alloc',
+  'panic_abort',
+  'panic_unwind',
+  'unwind',
+];
 
 /** What the rules need to know about the workspace the name goes into. */
 export interface NameRules {
@@ -59,23 +133,34 @@ export const NAME_FORM =
 export function checkCrateName(raw: string, rules: NameRules): Check {
   const name = shown(raw);
   if (raw.length === 0) return { ok: false, reason: `the crate name is empty; use ${NAME_FORM}` };
-  if (raw.length > 64) return { ok: false, reason: `crate name ${name} is ${raw.length} characters long, over the limit of 64; use ${NAME_FORM}` };
+  if (raw.length > 64)
+    return {
+      ok: false,
+      reason: `crate name ${name} is ${raw.length} characters long, over the limit of 64; use ${NAME_FORM}`,
+    };
   if (!/^[A-Za-z0-9_-]+$/.test(raw) || !/^[A-Za-z]/.test(raw)) {
     return { ok: false, reason: `crate name ${name} is not valid; use ${NAME_FORM}` };
   }
-  if (raw !== raw.toLowerCase()) return { ok: false, reason: `crate name ${name} has upper-case letters; use ${NAME_FORM}` };
+  if (raw !== raw.toLowerCase())
+    return { ok: false, reason: `crate name ${name} has upper-case letters; use ${NAME_FORM}` };
   const snake = raw.replace(/-/g, '_');
   if (RUST_KEYWORDS.includes(raw) || RUST_KEYWORDS.includes(snake)) {
     return { ok: false, reason: `crate name ${name} is a Rust keyword; choose another name: ${NAME_FORM}` };
   }
   if ([...RESERVED, ...STD_CRATES].some((r) => normalize(r) === normalize(raw))) {
-    return { ok: false, reason: `crate name ${name} is reserved by Rust, cargo or Windows; choose another name: ${NAME_FORM}` };
+    return {
+      ok: false,
+      reason: `crate name ${name} is reserved by Rust, cargo or Windows; choose another name: ${NAME_FORM}`,
+    };
   }
   const crates = [raw, `${raw}-ebpf`, `${raw}-common`];
   for (const folder of crates) {
     const clash = rules.templatePaths.find((p) => p.toLowerCase() === folder);
     if (clash) {
-      return { ok: false, reason: `crate name ${name} puts the crate folder "${folder}" where the template writes "${clash}"; choose another name: ${NAME_FORM}` };
+      return {
+        ok: false,
+        reason: `crate name ${name} puts the crate folder "${folder}" where the template writes "${clash}"; choose another name: ${NAME_FORM}`,
+      };
     }
     const owner = rules.ignoredPaths(folder);
     if (owner) {
@@ -102,7 +187,10 @@ export function checkCrateName(raw: string, rules: NameRules): Check {
  * characters dropped. Says what it dropped, so `prøbé` → `prb` is never silent.
  */
 export function crateNameFromDirectory(base: string): { name: string; dropped: string[] } {
-  const cleaned = base.trim().toLowerCase().replace(/[\s.]+/g, '-');
+  const cleaned = base
+    .trim()
+    .toLowerCase()
+    .replace(/[\s.]+/g, '-');
   const dropped = [...new Set([...cleaned].filter((ch) => !/[a-z0-9_-]/.test(ch)))];
   const name = cleaned
     .replace(/[^a-z0-9_-]/g, '')
@@ -115,7 +203,8 @@ export function crateNameFromDirectory(base: string): { name: string; dropped: s
 
 export const KPROBE_FORM =
   '"auto" or a kernel symbol name (letters, digits, "_" and ".", starting with a letter or "_", at most 128 characters, e.g. __x64_sys_execve)';
-export const TRACEPOINT_FORM = '"category/name", each part letters, digits and "_", at most 256 characters (e.g. syscalls/sys_enter_execve)';
+export const TRACEPOINT_FORM =
+  '"category/name", each part letters, digits and "_", at most 256 characters (e.g. syscalls/sys_enter_execve)';
 
 /** The program type an attach target's shape implies: `category/name` is a tracepoint. */
 export const programOfAttach = (raw: string): ProgramKind => (raw.includes('/') ? 'tracepoint' : 'kprobe');
@@ -124,15 +213,24 @@ export function checkAttach(raw: string, program: ProgramKind): Check {
   const target = shown(raw);
   if (program === 'kprobe') {
     if (raw === 'auto') return { ok: true, value: raw };
-    if (raw.length > 128) return { ok: false, reason: `attach target ${target} is ${raw.length} characters long, over the limit of 128 for a kernel symbol; use ${KPROBE_FORM}` };
+    if (raw.length > 128)
+      return {
+        ok: false,
+        reason: `attach target ${target} is ${raw.length} characters long, over the limit of 128 for a kernel symbol; use ${KPROBE_FORM}`,
+      };
     if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(raw)) return { ok: true, value: raw };
     return {
       ok: false,
-      reason: `attach target ${target} is not a kernel symbol; for a kprobe use ${KPROBE_FORM}` +
+      reason:
+        `attach target ${target} is not a kernel symbol; for a kprobe use ${KPROBE_FORM}` +
         (raw.includes('/') ? '; for a tracepoint, use --program tracepoint' : ''),
     };
   }
-  if (raw.length > 256) return { ok: false, reason: `attach target ${target} is ${raw.length} characters long, over the limit of 256 for a tracepoint; use ${TRACEPOINT_FORM}` };
+  if (raw.length > 256)
+    return {
+      ok: false,
+      reason: `attach target ${target} is ${raw.length} characters long, over the limit of 256 for a tracepoint; use ${TRACEPOINT_FORM}`,
+    };
   if (/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(raw)) return { ok: true, value: raw };
   return { ok: false, reason: `attach target ${target} is not a tracepoint; use ${TRACEPOINT_FORM}` };
 }
@@ -149,7 +247,8 @@ export interface DirectoryFacts {
   hasRustc: boolean;
 }
 
-export const looksLikePath = (raw: string) => raw.includes('/') || raw.includes('\\') || raw.startsWith('.') || raw.startsWith('~');
+export const looksLikePath = (raw: string) =>
+  raw.includes('/') || raw.includes('\\') || raw.startsWith('.') || raw.startsWith('~');
 
 /**
  * A rustup toolchain name, or an absolute directory (already resolved against the working directory)
@@ -159,22 +258,31 @@ export const looksLikePath = (raw: string) => raw.includes('/') || raw.includes(
 export function checkToolchain(raw: string, resolved: string, facts?: DirectoryFacts): Check {
   const value = shown(raw);
   if (!looksLikePath(raw)) {
-    if (raw.length > 100) return { ok: false, reason: `toolchain ${value} is ${raw.length} characters long, over the limit of 100; use ${TOOLCHAIN_FORM}` };
+    if (raw.length > 100)
+      return {
+        ok: false,
+        reason: `toolchain ${value} is ${raw.length} characters long, over the limit of 100; use ${TOOLCHAIN_FORM}`,
+      };
     if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(raw)) return { ok: true, value: raw };
     return { ok: false, reason: `toolchain ${value} is not valid; use ${TOOLCHAIN_FORM}` };
   }
   if (!facts?.exists || !facts.isDirectory) {
-    return { ok: false, reason: `toolchain directory ${value} ${facts?.exists ? 'is not a directory' : 'does not exist'}; use ${TOOLCHAIN_FORM}` };
+    return {
+      ok: false,
+      reason: `toolchain directory ${value} ${facts?.exists ? 'is not a directory' : 'does not exist'}; use ${TOOLCHAIN_FORM}`,
+    };
   }
   if (!/^[A-Za-z0-9/._+-]+$/.test(resolved)) {
     return {
       ok: false,
-      reason: `toolchain directory ${shown(resolved)} has characters other than letters, digits and "/._+-"; ` +
+      reason:
+        `toolchain directory ${shown(resolved)} has characters other than letters, digits and "/._+-"; ` +
         `link it from a plain path (e.g. ln -s ${shown(resolved)} /opt/rust-bpf) and pass that`,
     };
   }
   const missing = [facts.hasCargo ? '' : 'cargo', facts.hasRustc ? '' : 'rustc'].filter(Boolean);
-  if (missing.length) return { ok: false, reason: `toolchain directory ${value} has no ${missing.join(' or ')}; use ${TOOLCHAIN_FORM}` };
+  if (missing.length)
+    return { ok: false, reason: `toolchain directory ${value} has no ${missing.join(' or ')}; use ${TOOLCHAIN_FORM}` };
   return { ok: true, value: resolved };
 }
 
@@ -193,7 +301,12 @@ export function ignoringPattern(patterns: readonly string[], rootEntry: string):
     const last = parts.at(-1)!;
     const fits = parts.length === 1 || (parts.length === 2 && parts[0] === '**');
     if (!fits && !(anchored && parts.length === 1)) continue;
-    const re = new RegExp(`^${last.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    const re = new RegExp(
+      `^${last
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`,
+    );
     if (re.test(rootEntry)) return pattern;
   }
   return undefined;

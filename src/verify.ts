@@ -22,7 +22,13 @@ export type BuildFailure = 'network' | 'llvm-mismatch' | 'compile';
 export interface VerifyOutcome {
   exitCode: typeof EXIT.ok | typeof EXIT.prerequisitesMissing | typeof EXIT.buildFailed | typeof EXIT.cancelled;
   prerequisites: Prerequisite[];
-  build: { status: 'ok' | 'failed' | 'not-run' | 'cancelled'; failure?: BuildFailure; log?: string; seconds?: number; errorLines?: string[] };
+  build: {
+    status: 'ok' | 'failed' | 'not-run' | 'cancelled';
+    failure?: BuildFailure;
+    log?: string;
+    seconds?: number;
+    errorLines?: string[];
+  };
   check: { status: 'accepted' | 'rejected' | 'not-run' | 'error'; reason?: string; output?: string };
 }
 
@@ -42,14 +48,20 @@ export interface VerifyContext {
 const PACKAGED_RUST_DIRS = ['/usr/bin'];
 
 export function parseDoctor(stdout: string): Prerequisite[] | undefined {
-  const line = stdout.split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
   if (!line) return undefined;
   try {
     const parsed = JSON.parse(line) as { checks?: Prerequisite[] };
     if (!Array.isArray(parsed.checks)) return undefined;
     return parsed.checks.map((p) => ({
-      name: String(p.name), ok: Boolean(p.ok), detail: String(p.detail ?? ''),
-      ...(p.fix ? { fix: String(p.fix) } : {}), ...(p.optional ? { optional: true } : {}),
+      name: String(p.name),
+      ok: Boolean(p.ok),
+      detail: String(p.detail ?? ''),
+      ...(p.fix ? { fix: String(p.fix) } : {}),
+      ...(p.optional ? { optional: true } : {}),
     }));
   } catch {
     return undefined;
@@ -108,7 +120,12 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   const { ui } = ctx;
   // --offline reaches every cargo verify runs, the xtask's own included, through cargo's variable.
   const env = ctx.offline ? { ...CARGO_ENV, CARGO_NET_OFFLINE: 'true' } : CARGO_ENV;
-  const outcome: VerifyOutcome = { exitCode: EXIT.ok, prerequisites: [], build: { status: 'not-run' }, check: { status: 'not-run' } };
+  const outcome: VerifyOutcome = {
+    exitCode: EXIT.ok,
+    prerequisites: [],
+    build: { status: 'not-run' },
+    check: { status: 'not-run' },
+  };
   const cancelledNow = (step: string, progress?: { done(line: string): void }) => {
     const line = `${c.yellow(`${step} stopped`)} (${signalName(ctx.signal)}); the workspace stays in place (cargo build there when you are ready)`;
     if (progress) progress.done(line);
@@ -132,28 +149,50 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
       const lines = errorLines(doctor.output);
       checking.done(`${c.red('✗ Cannot resolve the workspace')}: ${failureAdvice('network', ctx.toolchain)}`);
       for (const l of lines) ui.say(`    ${l}`);
-      return { ...outcome, exitCode: EXIT.buildFailed, build: { status: 'failed', failure: 'network', errorLines: lines } };
+      return {
+        ...outcome,
+        exitCode: EXIT.buildFailed,
+        build: { status: 'failed', failure: 'network', errorLines: lines },
+      };
     } else {
       const last = (doctor.output.trim().split('\n').pop() ?? '').slice(0, 300);
-      outcome.prerequisites.push({ name: 'xtask', ok: false, detail: `cargo xtask doctor did not run: ${last}`, fix: 'rustup update stable' });
+      outcome.prerequisites.push({
+        name: 'xtask',
+        ok: false,
+        detail: `cargo xtask doctor did not run: ${last}`,
+        fix: 'rustup update stable',
+      });
     }
   } else {
     outcome.prerequisites.push({
-      name: 'cargo', ok: false, detail: 'cargo is not on PATH',
+      name: 'cargo',
+      ok: false,
+      detail: 'cargo is not on PATH',
       fix: "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)",
     });
   }
   checking.done(c.bold('Prerequisites'));
   for (const p of outcome.prerequisites) {
     const mark = p.ok ? c.green('✓') : p.optional ? c.yellow('-') : c.red('✗');
-    ui.say(`  ${mark} ${p.name.padEnd(11)} ${p.detail}${!p.ok && p.optional ? c.dim(' (optional: only cargo xtask vm needs it)') : ''}`);
+    ui.say(
+      `  ${mark} ${p.name.padEnd(11)} ${p.detail}${!p.ok && p.optional ? c.dim(' (optional: only cargo xtask vm needs it)') : ''}`,
+    );
     if (!p.ok && p.fix) ui.say(`    ${c.dim('fix:')} ${p.fix}`);
   }
   if (outcome.prerequisites.some((p) => !p.ok && !p.optional)) {
-    ui.say(`${c.yellow('Prerequisites missing:')} the workspace is written; run the fix commands above, then \`cargo build\`.`);
-    const toolchainMissing = outcome.prerequisites.some((p) => !p.ok && (p.name === 'toolchain' || p.name === 'rust-src'));
+    ui.say(
+      `${c.yellow('Prerequisites missing:')} the workspace is written; run the fix commands above, then \`cargo build\`.`,
+    );
+    const toolchainMissing = outcome.prerequisites.some(
+      (p) => !p.ok && (p.name === 'toolchain' || p.name === 'rust-src'),
+    );
     if (toolchainMissing && !ctx.toolchain.includes('/')) {
-      const packaged = PACKAGED_RUST_DIRS.find((d) => existsSync(path.join(d, 'cargo')) && existsSync(path.join(d, 'rustc')) && existsSync('/usr/lib/rustlib/src/rust/library/Cargo.lock'));
+      const packaged = PACKAGED_RUST_DIRS.find(
+        (d) =>
+          existsSync(path.join(d, 'cargo')) &&
+          existsSync(path.join(d, 'rustc')) &&
+          existsSync('/usr/lib/rustlib/src/rust/library/Cargo.lock'),
+      );
       if (packaged) {
         ui.say(
           `  Or use the Rust in ${packaged}, which has its library source: set EBPF_TOOLCHAIN to "${packaged}" in ` +
@@ -192,7 +231,11 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     progress.done(`${c.red('✗ Build failed')} after ${seconds}s: ${failureAdvice(failure, ctx.toolchain)}`);
     for (const l of lines) ui.say(`    ${l}`);
     ui.say(`  full log: ${logPath}`);
-    return { ...outcome, exitCode: EXIT.buildFailed, build: { status: 'failed', failure, log: logPath, seconds, errorLines: lines } };
+    return {
+      ...outcome,
+      exitCode: EXIT.buildFailed,
+      build: { status: 'failed', failure, log: logPath, seconds, errorLines: lines },
+    };
   }
   progress.done(`${c.green('✓')} Built the eBPF program and the loader in ${seconds}s ${c.dim(`(log: ${logPath})`)}`);
   outcome.build = { status: 'ok', log: logPath, seconds };
@@ -200,7 +243,9 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
   // 3. The kernel's verifier, when we may load programs.
   if (!ctx.isRoot) {
     outcome.check = { status: 'not-run', reason: 'not root' };
-    ui.say(`  To let the kernel's verifier judge the program: ${c.cyan('cargo xtask run -- --check')} (runs the loader with sudo -E)`);
+    ui.say(
+      `  To let the kernel's verifier judge the program: ${c.cyan('cargo xtask run -- --check')} (runs the loader with sudo -E)`,
+    );
     return outcome;
   }
   const check = await run('cargo', ['xtask', 'run', '--', '--check'], { cwd: ctx.dir, signal: ctx.signal, env });
@@ -216,7 +261,13 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     outcome.check = { status: 'rejected', output };
     outcome.exitCode = EXIT.buildFailed;
     ui.say(`${c.red('✗')} The running kernel's verifier rejected the program:`);
-    ui.say(output.split('\n').slice(-40).map((l) => `    ${l}`).join('\n'));
+    ui.say(
+      output
+        .split('\n')
+        .slice(-40)
+        .map((l) => `    ${l}`)
+        .join('\n'),
+    );
   } else {
     outcome.check = { status: 'error', output, reason: `loader --check exited with ${check.code}` };
     ui.say(`${c.yellow('!')} The verifier check could not run (exit ${check.code}): ${output.split('\n').pop()}`);

@@ -90,7 +90,8 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     return p ?? current;
   };
   const check = () => {
-    if (opts.signal?.aborted) throw cancelled('Cancelled while writing; removed what this run wrote and put back what it had moved.');
+    if (opts.signal?.aborted)
+      throw cancelled('Cancelled while writing; removed what this run wrote and put back what it had moved.');
   };
   // Synchronous file calls: two dozen small files take a few milliseconds. Ctrl-C is seen between the
   // phases (the event loop runs) and the abort flag is checked after every step.
@@ -129,7 +130,10 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     // What the target holds at its top (one readdir; nothing but staging when this run created it):
     // paths below a missing entry need no more checks.
     const present = new Set(createdDirs.includes(dir) ? [] : fs.readdirSync(dir));
-    const conflicts = findConflicts(dir, files.filter((f) => present.has(f.path.split('/')[0])));
+    const conflicts = findConflicts(
+      dir,
+      files.filter((f) => present.has(f.path.split('/')[0])),
+    );
     if (conflicts.length && !opts.replace) {
       throw new Error(`refusing to replace existing paths without --overwrite: ${conflicts.join(', ')}`);
     }
@@ -153,9 +157,8 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
     // Nothing of ours exists in the target yet (the usual case): move each top-level entry whole, a
     // dozen renames instead of a mkdir and a rename per file. Otherwise, file by file.
     const topLevel = [...new Set(files.map((f) => f.path.split('/')[0]))];
-    const units = conflicts.length === 0 && topLevel.every((name) => !present.has(name))
-      ? topLevel
-      : files.map((f) => f.path);
+    const units =
+      conflicts.length === 0 && topLevel.every((name) => !present.has(name)) ? topLevel : files.map((f) => f.path);
     for (const unit of units) {
       const from = path.join(staging, ...unit.split('/'));
       const to = path.join(dir, ...unit.split('/'));

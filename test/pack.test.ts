@@ -55,13 +55,18 @@ describe('npm package', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    if (!existsSync(path.join(root, 'dist/index.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    if (!existsSync(path.join(root, 'dist/index.cjs')))
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     tmp = mkdtempSync(path.join(os.tmpdir(), 'aya-atomic-pack-'));
     env = npmEnv({ npm_config_cache: path.join(tmp, 'npm-cache'), npm_config_update_notifier: 'false' });
     const packDir = path.join(tmp, 'pack');
     mkdirSync(packDir);
     const out = check(
-      spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: root, env, encoding: 'utf8' }),
+      spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+      }),
       'npm pack',
     );
     pack = (JSON.parse(out.stdout) as PackResult[])[0];
@@ -79,17 +84,34 @@ describe('npm package', () => {
   it('has no runtime dependencies and installs from the tarball without the registry', () => {
     const project = path.join(tmp, 'project');
     mkdirSync(project);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'pack-test', version: '0.0.0', private: true }));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'pack-test', version: '0.0.0', private: true }),
+    );
     check(
-      spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env, encoding: 'utf8' }),
+      spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+        cwd: project,
+        env,
+        encoding: 'utf8',
+      }),
       'npm install --offline <tarball>',
     );
-    const installed = JSON.parse(readFileSync(path.join(project, 'node_modules/create-aya-atomic/package.json'), 'utf8'));
-    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
+    const installed = JSON.parse(
+      readFileSync(path.join(project, 'node_modules/create-aya-atomic/package.json'), 'utf8'),
+    );
+    for (const field of [
+      'dependencies',
+      'optionalDependencies',
+      'peerDependencies',
+      'bundleDependencies',
+      'bundledDependencies',
+    ]) {
       expect(installed[field] ?? {}, field).toEqual({});
     }
     // Nothing but the package itself came in.
-    expect(readdirSync(path.join(project, 'node_modules')).filter((e) => !e.startsWith('.'))).toEqual(['create-aya-atomic']);
+    expect(readdirSync(path.join(project, 'node_modules')).filter((e) => !e.startsWith('.'))).toEqual([
+      'create-aya-atomic',
+    ]);
 
     // The installed bin, end to end.
     const work = path.join(tmp, 'work');
@@ -103,7 +125,13 @@ describe('npm package', () => {
     });
     expect(run.error).toBeUndefined();
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    for (const f of ['Cargo.toml', 'probe-ebpf/src/counter.rs', '.gitignore', '.cargo/config.toml', 'aya-atomic.toml']) {
+    for (const f of [
+      'Cargo.toml',
+      'probe-ebpf/src/counter.rs',
+      '.gitignore',
+      '.cargo/config.toml',
+      'aya-atomic.toml',
+    ]) {
       expect(existsSync(path.join(work, 'probe', f)), f).toBe(true);
     }
     expect(existsSync(path.join(work, 'probe', '_gitignore'))).toBe(false);

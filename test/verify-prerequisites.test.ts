@@ -16,9 +16,20 @@ import { lazyTestTmp } from './helpers/tree.js';
 const MISSING = doctorJson([
   { name: 'stable', ok: true, detail: 'rustc 1.95.0' },
   { name: 'toolchain', ok: true, detail: 'nightly-2026-05-19' },
-  { name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' },
+  {
+    name: 'rust-src',
+    ok: false,
+    detail: 'not installed for nightly',
+    fix: 'rustup component add rust-src --toolchain nightly',
+  },
   { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
-  { name: 'qemu', ok: false, detail: 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86', optional: true },
+  {
+    name: 'qemu',
+    ok: false,
+    detail: 'qemu-system-x86_64 not found',
+    fix: 'apt-get install qemu-system-x86',
+    optional: true,
+  },
 ]);
 
 const baseTmp = lazyTestTmp('caa-verify-');
@@ -30,13 +41,23 @@ afterEach(() => {
 let n = 0;
 
 /** verify() in a fresh directory, cargo being the fake given (or none at all: `null`). */
-async function verifyWith(steps: Partial<Record<Step, StepBehaviour>> | null, opts: { toolchain?: string; offline?: boolean } = {}) {
+async function verifyWith(
+  steps: Partial<Record<Step, StepBehaviour>> | null,
+  opts: { toolchain?: string; offline?: boolean } = {},
+) {
   const dir = path.join(baseTmp.dir(), `w${n++}`);
   fs.mkdirSync(dir);
   const cargo = fakeCargo(path.join(baseTmp.dir(), `fake${n}`), steps ?? {});
   vi.stubEnv('PATH', steps === null ? path.join(baseTmp.dir(), 'empty-bin') : `${cargo.bin}:${process.env.PATH}`);
   const { ui, text } = captureUi();
-  const outcome = await verify({ dir, offline: opts.offline ?? false, ui, signal: new AbortController().signal, isRoot: false, toolchain: opts.toolchain ?? 'nightly' });
+  const outcome = await verify({
+    dir,
+    offline: opts.offline ?? false,
+    ui,
+    signal: new AbortController().signal,
+    isRoot: false,
+    toolchain: opts.toolchain ?? 'nightly',
+  });
   return { dir, cargo, outcome, out: text() };
 }
 
@@ -49,9 +70,20 @@ describe('verify: prerequisites', () => {
         { name: 'cargo', ok: true, detail: 'cargo 1.95.0 (fake)' },
         { name: 'stable', ok: true, detail: 'rustc 1.95.0' },
         { name: 'toolchain', ok: true, detail: 'nightly-2026-05-19' },
-        { name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' },
+        {
+          name: 'rust-src',
+          ok: false,
+          detail: 'not installed for nightly',
+          fix: 'rustup component add rust-src --toolchain nightly',
+        },
         { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
-        { name: 'qemu', ok: false, detail: 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86', optional: true },
+        {
+          name: 'qemu',
+          ok: false,
+          detail: 'qemu-system-x86_64 not found',
+          fix: 'apt-get install qemu-system-x86',
+          optional: true,
+        },
       ],
       build: { status: 'not-run' },
       check: { status: 'not-run' },
@@ -78,7 +110,13 @@ describe('verify: prerequisites', () => {
   it('only an optional prerequisite missing: the build runs, exit 0', async () => {
     const doctor = doctorJson([
       { name: 'bpf-linker', ok: true, detail: 'bpf-linker 0.9.15' },
-      { name: 'busybox', ok: false, detail: 'busybox-static not found', fix: 'apt-get install busybox-static', optional: true },
+      {
+        name: 'busybox',
+        ok: false,
+        detail: 'busybox-static not found',
+        fix: 'apt-get install busybox-static',
+        optional: true,
+      },
     ]);
     const { cargo, outcome, out } = await verifyWith({ doctor: { stdout: doctor } });
     expect(outcome.exitCode).toBe(0);
@@ -91,26 +129,48 @@ describe('verify: prerequisites', () => {
     const { outcome, out } = await verifyWith(null);
     expect(outcome.exitCode).toBe(4);
     expect(outcome.prerequisites).toEqual([
-      { name: 'cargo', ok: false, detail: 'cargo is not on PATH', fix: "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)" },
+      {
+        name: 'cargo',
+        ok: false,
+        detail: 'cargo is not on PATH',
+        fix: "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)",
+      },
     ]);
-    expect(out).toContain("  ✗ cargo       cargo is not on PATH\n    fix: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)\n");
+    expect(out).toContain(
+      "  ✗ cargo       cargo is not on PATH\n    fix: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)\n",
+    );
   });
 
   it('a doctor that cannot run (the xtask does not compile): named, with its last line and a fix, exit 4', async () => {
     const { outcome } = await verifyWith({
-      doctor: { stderr: '   Compiling xtask v0.1.0\nerror[E0658]: use of unstable library feature\nerror: could not compile `xtask` (bin "xtask")\n', exit: 101 },
+      doctor: {
+        stderr:
+          '   Compiling xtask v0.1.0\nerror[E0658]: use of unstable library feature\nerror: could not compile `xtask` (bin "xtask")\n',
+        exit: 101,
+      },
     });
     expect(outcome.exitCode).toBe(4);
     expect(outcome.prerequisites[1]).toEqual({
-      name: 'xtask', ok: false, detail: 'cargo xtask doctor did not run: error: could not compile `xtask` (bin "xtask")', fix: 'rustup update stable',
+      name: 'xtask',
+      ok: false,
+      detail: 'cargo xtask doctor did not run: error: could not compile `xtask` (bin "xtask")',
+      fix: 'rustup update stable',
     });
   });
 
-  it('a doctor that cannot fetch the workspace\'s crates is a network failure (exit 5), saying what to do', async () => {
-    const { outcome, out } = await verifyWith({ doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 } });
+  it("a doctor that cannot fetch the workspace's crates is a network failure (exit 5), saying what to do", async () => {
+    const { outcome, out } = await verifyWith({
+      doctor: { stderr: 'error: failed to download from `https://index.crates.io/config.json`\n', exit: 101 },
+    });
     expect(outcome.exitCode).toBe(5);
-    expect(outcome.build).toEqual({ status: 'failed', failure: 'network', errorLines: ['error: failed to download from `https://index.crates.io/config.json`'] });
-    expect(out).toContain('✗ Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now and `cargo build` later\n');
+    expect(outcome.build).toEqual({
+      status: 'failed',
+      failure: 'network',
+      errorLines: ['error: failed to download from `https://index.crates.io/config.json`'],
+    });
+    expect(out).toContain(
+      '✗ Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now and `cargo build` later\n',
+    );
   });
 
   it('--offline reaches the doctor', async () => {
@@ -119,16 +179,30 @@ describe('verify: prerequisites', () => {
   });
 
   it('with a toolchain directory, no other packaged Rust is suggested', async () => {
-    const doctor = doctorJson([{ name: 'rust-src', ok: false, detail: 'no library source in /opt/rust', fix: 'install the library source' }]);
+    const doctor = doctorJson([
+      { name: 'rust-src', ok: false, detail: 'no library source in /opt/rust', fix: 'install the library source' },
+    ]);
     const { out } = await verifyWith({ doctor: { stdout: doctor } }, { toolchain: '/opt/rust' });
     expect(out).not.toContain('Or use the Rust in');
   });
 
   // Depends on this machine: Debian's rust-web Rust with its library source (CI installs it).
-  const packagedRust = ['/usr/bin/cargo', '/usr/bin/rustc', '/usr/lib/rustlib/src/rust/library/Cargo.lock'].every((p) => fs.existsSync(p));
-  const NO_SRC = doctorJson([{ name: 'rust-src', ok: false, detail: 'not installed for nightly', fix: 'rustup component add rust-src --toolchain nightly' }]);
+  const packagedRust = ['/usr/bin/cargo', '/usr/bin/rustc', '/usr/lib/rustlib/src/rust/library/Cargo.lock'].every((p) =>
+    fs.existsSync(p),
+  );
+  const NO_SRC = doctorJson([
+    {
+      name: 'rust-src',
+      ok: false,
+      detail: 'not installed for nightly',
+      fix: 'rustup component add rust-src --toolchain nightly',
+    },
+  ]);
   it("the nightly's rust-src missing and a packaged Rust with its library source in /usr/bin: suggests it", async (ctx) => {
-    ctx.skip(!packagedRust, 'no packaged Rust with its library source here (/usr/bin/cargo, /usr/bin/rustc, /usr/lib/rustlib/src/rust/library)');
+    ctx.skip(
+      !packagedRust,
+      'no packaged Rust with its library source here (/usr/bin/cargo, /usr/bin/rustc, /usr/lib/rustlib/src/rust/library)',
+    );
     const { out } = await verifyWith({ doctor: { stdout: NO_SRC } });
     expect(out).toContain(
       '  Or use the Rust in /usr/bin, which has its library source: set EBPF_TOOLCHAIN to "/usr/bin" in .cargo/config.toml ' +
@@ -149,7 +223,12 @@ describe('verify: prerequisites, through the built command', () => {
     const result = await runCli(['probe', '--yes', '--no-git', '--json'], { cwd, verify: true, env: cargo.env });
     expect(result.code, show(result)).toBe(4);
     const report = parseJson(result);
-    expect(report).toMatchObject({ schemaVersion: 2, ok: false, exitCode: 4, verify: { exitCode: 4, build: { status: 'not-run' } } });
+    expect(report).toMatchObject({
+      schemaVersion: 2,
+      ok: false,
+      exitCode: 4,
+      verify: { exitCode: 4, build: { status: 'not-run' } },
+    });
     expect(report.verify.prerequisites).toHaveLength(6);
     expect(result.stderr).toContain('    fix: cargo install bpf-linker\n');
     expect(result.stderr).toContain('  cargo xtask doctor                    # after the fixes above\n');

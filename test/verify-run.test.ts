@@ -33,14 +33,22 @@ afterEach(() => {
 let n = 0;
 
 /** verify() in-process in a fresh directory, cargo being the fake given (first on this process's PATH). */
-async function verifyWith(steps: Partial<Record<Step, StepBehaviour>>, opts: { isRoot?: boolean; offline?: boolean; toolchain?: string } = {}) {
+async function verifyWith(
+  steps: Partial<Record<Step, StepBehaviour>>,
+  opts: { isRoot?: boolean; offline?: boolean; toolchain?: string } = {},
+) {
   const dir = path.join(baseTmp.dir(), `w${n++}`);
   fs.mkdirSync(dir);
   const cargo = fakeCargo(path.join(baseTmp.dir(), `fake${n}`), steps);
   vi.stubEnv('PATH', `${cargo.bin}:${process.env.PATH}`);
   const { ui, text } = captureUi();
   const outcome = await verify({
-    dir, offline: opts.offline ?? false, ui, signal: new AbortController().signal, isRoot: opts.isRoot ?? false, toolchain: opts.toolchain ?? 'nightly',
+    dir,
+    offline: opts.offline ?? false,
+    ui,
+    signal: new AbortController().signal,
+    isRoot: opts.isRoot ?? false,
+    toolchain: opts.toolchain ?? 'nightly',
   });
   return { dir, log: path.join(dir, 'target', 'create-aya-atomic-verify.log'), cargo, outcome, out: text() };
 }
@@ -100,8 +108,10 @@ describe('verify: the build', () => {
     const { cargo, outcome } = await verifyWith({}, { offline: true, isRoot: true });
     expect(outcome.exitCode).toBe(0);
     expect(cargo.calls()).toEqual([
-      'CARGO_NET_OFFLINE=true --version', 'CARGO_NET_OFFLINE=true xtask doctor --json',
-      'CARGO_NET_OFFLINE=true build --release', 'CARGO_NET_OFFLINE=true xtask run -- --check',
+      'CARGO_NET_OFFLINE=true --version',
+      'CARGO_NET_OFFLINE=true xtask doctor --json',
+      'CARGO_NET_OFFLINE=true build --release',
+      'CARGO_NET_OFFLINE=true xtask run -- --check',
     ]);
   });
 
@@ -119,13 +129,21 @@ describe('verify: the kernel verifier check', () => {
   });
 
   it('as root: a rejection (loader exit 3) is exit 5 and shows the verifier log', async () => {
-    const { outcome, out } = await verifyWith({ run: { stderr: 'Error: the verifier rejected the program\n0: (b7) r0 = 0\nR1 invalid mem access\n', exit: 3 } }, { isRoot: true });
+    const { outcome, out } = await verifyWith(
+      { run: { stderr: 'Error: the verifier rejected the program\n0: (b7) r0 = 0\nR1 invalid mem access\n', exit: 3 } },
+      { isRoot: true },
+    );
     expect(outcome).toMatchObject({ exitCode: 5, check: { status: 'rejected' } });
-    expect(out).toContain("✗ The running kernel's verifier rejected the program:\n    Error: the verifier rejected the program\n    0: (b7) r0 = 0\n    R1 invalid mem access\n");
+    expect(out).toContain(
+      "✗ The running kernel's verifier rejected the program:\n    Error: the verifier rejected the program\n    0: (b7) r0 = 0\n    R1 invalid mem access\n",
+    );
   });
 
   it('as root: a check that cannot run (another exit) is reported, not counted as a rejection', async () => {
-    const { outcome, out } = await verifyWith({ run: { stderr: 'Error: cannot lock memory\n', exit: 1 } }, { isRoot: true });
+    const { outcome, out } = await verifyWith(
+      { run: { stderr: 'Error: cannot lock memory\n', exit: 1 } },
+      { isRoot: true },
+    );
     expect(outcome).toMatchObject({ exitCode: 0, check: { status: 'error', reason: 'loader --check exited with 1' } });
     expect(out).toContain('! The verifier check could not run (exit 1): Error: cannot lock memory\n');
   });
@@ -134,7 +152,9 @@ describe('verify: the kernel verifier check', () => {
     const { cargo, outcome, out } = await verifyWith({}, { isRoot: false });
     expect(outcome).toMatchObject({ exitCode: 0, check: { status: 'not-run', reason: 'not root' } });
     expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release']);
-    expect(out).toContain("  To let the kernel's verifier judge the program: cargo xtask run -- --check (runs the loader with sudo -E)\n");
+    expect(out).toContain(
+      "  To let the kernel's verifier judge the program: cargo xtask run -- --check (runs the loader with sudo -E)\n",
+    );
   });
 });
 
@@ -154,10 +174,14 @@ describe('build failure classification', () => {
     expect(errorLines(log)[0]).toMatch(/^error\[E0425\]/);
   });
   it('reads the doctor JSON line and nothing else', () => {
-    expect(parseDoctor('noise\n{"ok":false,"checks":[{"name":"bpf-linker","ok":false,"detail":"not found","fix":"cargo install bpf-linker"}]}\n'))
-      .toEqual([{ name: 'bpf-linker', ok: false, detail: 'not found', fix: 'cargo install bpf-linker' }]);
-    expect(parseDoctor('{"ok":true,"checks":[{"name":"qemu","ok":false,"detail":"missing","optional":true}]}'))
-      .toEqual([{ name: 'qemu', ok: false, detail: 'missing', optional: true }]);
+    expect(
+      parseDoctor(
+        'noise\n{"ok":false,"checks":[{"name":"bpf-linker","ok":false,"detail":"not found","fix":"cargo install bpf-linker"}]}\n',
+      ),
+    ).toEqual([{ name: 'bpf-linker', ok: false, detail: 'not found', fix: 'cargo install bpf-linker' }]);
+    expect(parseDoctor('{"ok":true,"checks":[{"name":"qemu","ok":false,"detail":"missing","optional":true}]}')).toEqual(
+      [{ name: 'qemu', ok: false, detail: 'missing', optional: true }],
+    );
     expect(parseDoctor('error: could not compile `xtask`')).toBeUndefined();
   });
 });
@@ -169,7 +193,11 @@ describe('verify through the built command', () => {
     const result = await runCli(['probe', '--yes', '--no-git', '--json'], { cwd, verify: true, env: cargo.env });
     expect(result.code, show(result)).toBe(5);
     const report = parseJson(result);
-    expect(report).toMatchObject({ ok: false, exitCode: 5, verify: { exitCode: 5, build: { status: 'failed', failure: 'compile', log: LOG(cwd) } } });
+    expect(report).toMatchObject({
+      ok: false,
+      exitCode: 5,
+      verify: { exitCode: 5, build: { status: 'failed', failure: 'compile', log: LOG(cwd) } },
+    });
     expect(report.verify.build.errorLines).toEqual([
       'error[E0425]: cannot find value `undefined_thing` in this scope',
       ' --> probe-ebpf/src/main.rs:12:5',
@@ -195,18 +223,34 @@ async function startStuckAt(step: Step, extra: Partial<Record<Step, StepBehaviou
   const cwd = makeTmp(`stop-${step}`);
   const cargo = fakeCargo(makeTmp('fake-cargo'), {
     ...extra,
-    [step]: { stderr: step === 'doctor' ? '   Compiling xtask v0.1.0\n' : '   Compiling aya v0.13.1\n', grandchild: true, sleepSeconds: 300 },
+    [step]: {
+      stderr: step === 'doctor' ? '   Compiling xtask v0.1.0\n' : '   Compiling aya v0.13.1\n',
+      grandchild: true,
+      sleepSeconds: 300,
+    },
   });
   fakes.push(cargo);
-  const run = startCli(['probe', '--yes', '--no-git', ...args], { cwd, verify: true, env: cargo.env, hangGuardMs: 30_000 });
-  await waitUntil(() => cargo.pid(step) !== undefined && cargo.grandchildPid(step) !== undefined, `fake cargo's ${step} and its grandchild`);
+  const run = startCli(['probe', '--yes', '--no-git', ...args], {
+    cwd,
+    verify: true,
+    env: cargo.env,
+    hangGuardMs: 30_000,
+  });
+  await waitUntil(
+    () => cargo.pid(step) !== undefined && cargo.grandchildPid(step) !== undefined,
+    `fake cargo's ${step} and its grandchild`,
+  );
   const pids = [cargo.pid(step)!, cargo.grandchildPid(step)!];
   return { cwd, cargo, run, pids };
 }
 
 async function expectAllGone(pids: number[], cargo: FakeCargo) {
   // A synchronisation point: the group was signalled before the run ended; wait for the exits to land.
-  await waitUntil(() => pids.every(processGone), `processes ${pids.join(', ')} (cargo calls: ${cargo.calls().join(' | ')}) to end`, 5_000);
+  await waitUntil(
+    () => pids.every(processGone),
+    `processes ${pids.join(', ')} (cargo calls: ${cargo.calls().join(' | ')}) to end`,
+    5_000,
+  );
 }
 
 describe.concurrent('verify: stopped by a signal', () => {
@@ -217,35 +261,47 @@ describe.concurrent('verify: stopped by a signal', () => {
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
     const out = result.stdout + result.stderr;
-    expect(result.stdout).toContain('Checking prerequisites stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n');
+    expect(result.stdout).toContain(
+      'Checking prerequisites stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n',
+    );
     // No half report after a cancel: no prerequisite lines, no fix commands, no next steps.
     expect(out).not.toMatch(/fix:|✗|did not run|Prerequisites missing|Next steps/);
     expect(out).not.toMatch(/^Prerequisites/m);
     expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json']);
   });
 
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during the build: exit 130, "Build stopped (<signal>)", no process left', async (signal) => {
-    const { cwd, run, pids, cargo } = await startStuckAt('build');
-    run.child.kill(signal);
-    const result = await run.done;
-    expect(result.code, show(result)).toBe(130);
-    await expectAllGone(pids, cargo);
-    expect(result.stdout).toContain(`Build stopped (${signal}); the workspace stays in place (cargo build there when you are ready)\n`);
-    expect(result.stdout).not.toMatch(/Build failed|Next steps/);
-    // The workspace stays, and so does the log of what the build printed.
-    expect(fs.existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
-    expect(fs.readFileSync(LOG(cwd), 'utf8')).toContain('Compiling aya v0.13.1');
-  });
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s during the build: exit 130, "Build stopped (<signal>)", no process left',
+    async (signal) => {
+      const { cwd, run, pids, cargo } = await startStuckAt('build');
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(result.code, show(result)).toBe(130);
+      await expectAllGone(pids, cargo);
+      expect(result.stdout).toContain(
+        `Build stopped (${signal}); the workspace stays in place (cargo build there when you are ready)\n`,
+      );
+      expect(result.stdout).not.toMatch(/Build failed|Next steps/);
+      // The workspace stays, and so does the log of what the build printed.
+      expect(fs.existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
+      expect(fs.readFileSync(LOG(cwd), 'utf8')).toContain('Compiling aya v0.13.1');
+    },
+  );
 
   it('Ctrl-C typed on the terminal during the build: exit 130, "Build stopped (SIGINT)", no process left', async (ctx) => {
     ctx.skip(Boolean(noPty), noPty);
     // The terminal sends SIGINT to its foreground process group: the CLI's. cargo runs in a group of its
     // own, so it is stopped only if the CLI stops it.
     const cwd = makeTmp('stop-tty');
-    const cargo = fakeCargo(makeTmp('fake-cargo'), { build: { stderr: '   Compiling aya v0.13.1\n', grandchild: true, sleepSeconds: 300 } });
+    const cargo = fakeCargo(makeTmp('fake-cargo'), {
+      build: { stderr: '   Compiling aya v0.13.1\n', grandchild: true, sleepSeconds: 300 },
+    });
     fakes.push(cargo);
     const session = PtySession.start(['probe', '--yes', '--no-git'], { cwd, verify: true, env: cargo.env });
-    await waitUntil(() => cargo.pid('build') !== undefined && cargo.grandchildPid('build') !== undefined, "fake cargo's build and its grandchild");
+    await waitUntil(
+      () => cargo.pid('build') !== undefined && cargo.grandchildPid('build') !== undefined,
+      "fake cargo's build and its grandchild",
+    );
     await session.waitFor('Building the workspace');
     session.send(KEY.ctrlC);
     const { code, screen } = await session.exit(30_000);
@@ -260,7 +316,11 @@ describe.concurrent('verify: stopped by a signal', () => {
     const result = await run.done;
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
-    expect(parseJson(result)).toMatchObject({ ok: false, exitCode: 130, verify: { exitCode: 130, build: { status: 'cancelled' } } });
+    expect(parseJson(result)).toMatchObject({
+      ok: false,
+      exitCode: 130,
+      verify: { exitCode: 130, build: { status: 'cancelled' } },
+    });
   });
 
   it('SIGTERM during the verifier check (as root): exit 130, no process left', async (ctx) => {
@@ -270,6 +330,8 @@ describe.concurrent('verify: stopped by a signal', () => {
     const result = await run.done;
     expect(result.code, show(result)).toBe(130);
     await expectAllGone(pids, cargo);
-    expect(result.stdout).toContain('The verifier check stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n');
+    expect(result.stdout).toContain(
+      'The verifier check stopped (SIGTERM); the workspace stays in place (cargo build there when you are ready)\n',
+    );
   });
 });

@@ -17,6 +17,9 @@ export type ElementClass = new (options: Record<string, unknown>) => PromptEleme
  */
 export async function loadElements(color: boolean): Promise<{ TextPrompt: ElementClass; SelectPrompt: ElementClass }> {
   kleur.enabled = color;
-  const [text, select] = await Promise.all([import('prompts/lib/elements/text.js'), import('prompts/lib/elements/select.js')]);
+  const [text, select] = await Promise.all([
+    import('prompts/lib/elements/text.js'),
+    import('prompts/lib/elements/select.js'),
+  ]);
   return { TextPrompt: text.default as ElementClass, SelectPrompt: select.default as ElementClass };
 }

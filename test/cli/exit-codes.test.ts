@@ -30,7 +30,11 @@ describe.concurrent('exit codes', () => {
   it.each([
     ['an unknown flag', ['--frobnicate'], 'unknown option "--frobnicate"'],
     // Issue 13, item 10: control characters in a path argument.
-    ['a newline in the directory', ['a\nb'], 'the directory "a\\nb" contains a newline; choose a path without control characters'],
+    [
+      'a newline in the directory',
+      ['a\nb'],
+      'the directory "a\\nb" contains a newline; choose a path without control characters',
+    ],
     ['a hostile name', ['--name', '$(touch pwned)'], '--name: crate name "$(touch pwned)" is not valid'],
   ])('2: %s, nothing written, no shell', async (_, args, message) => {
     const cwd = makeTmp('exit2');
@@ -49,8 +53,12 @@ describe.concurrent('exit codes', () => {
   };
   it.each([
     ['a fifo', (cwd: string) => mkfifo(path.join(cwd, 'probe')), 'probe', () => '"probe" is a named pipe (fifo)'],
-    ['a path two levels below a file', (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'), 'a-file/sub/probe',
-      (cwd: string) => `"a-file/sub/probe" lies below ${cwd}/a-file, which is a file`],
+    [
+      'a path two levels below a file',
+      (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'),
+      'a-file/sub/probe',
+      (cwd: string) => `"a-file/sub/probe" lies below ${cwd}/a-file, which is a file`,
+    ],
   ])('2: the target is %s: the reason, nothing written or changed', async (_, make, target, reason) => {
     const cwd = makeTmp('never-a-dir');
     make(cwd);
@@ -102,7 +110,12 @@ describe.concurrent('without a terminal', () => {
     expect(result.timedOut, 'the run waited for input').toBe(false);
     expect(result.code, show(result)).toBe(0);
     expect(readToml(path.join(cwd, 'aya-atomic-counter'))).toMatchObject({
-      name: 'aya-atomic-counter', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly',
+      name: 'aya-atomic-counter',
+      map: 'array',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'auto',
+      toolchain: 'nightly',
     });
     expect(result.stdout).not.toMatch(/\?|Project directory/);
     // Plain lines: no escape sequences, carriage returns or other control characters.
@@ -138,8 +151,11 @@ describe('an older Node', () => {
     const fake = path.join(cwd, 'node18.cjs');
     fs.writeFileSync(fake, "Object.defineProperty(process.versions, 'node', { value: '18.19.0' });\n");
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--require', fake, BIN, 'probe', '--yes'], { cwd, env: cliEnv() }, (_, __, stderr) =>
-        resolve({ code: child.exitCode, stderr }),
+      const child = execFile(
+        process.execPath,
+        ['--require', fake, BIN, 'probe', '--yes'],
+        { cwd, env: cliEnv() },
+        (_, __, stderr) => resolve({ code: child.exitCode, stderr }),
       );
     });
     expect(r.code).toBe(1);

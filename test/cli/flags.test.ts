@@ -6,7 +6,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ESC_RE, PACKAGE_VERSION, cliEnv, filesIn, makeTmp, parseJson, readToml, runCli, show } from '../helpers/cli.js';
+import {
+  BIN,
+  ESC_RE,
+  PACKAGE_VERSION,
+  cliEnv,
+  filesIn,
+  makeTmp,
+  parseJson,
+  readToml,
+  runCli,
+  show,
+} from '../helpers/cli.js';
 import { noPython } from '../helpers/pty.js';
 
 describe.concurrent('--json', () => {
@@ -15,7 +26,9 @@ describe.concurrent('--json', () => {
     const result = await runCli(['probe', '--json', '--bogus'], { cwd });
     expect(result.code, show(result)).toBe(2);
     expect(parseJson(result)).toEqual({
-      schemaVersion: 2, ok: false, exitCode: 2,
+      schemaVersion: 2,
+      ok: false,
+      exitCode: 2,
       error: { kind: 'usage', message: expect.stringMatching(/^unknown option "--bogus"\nValid options: /) },
     });
     expect(fs.readdirSync(cwd)).toEqual([]);
@@ -39,7 +52,13 @@ describe.concurrent('through npm without --', () => {
     const cwd = makeTmp('npm-swallowed');
     // `npm create aya-atomic p --map hash --ordering seqcst --yes`: npm keeps --map and --ordering
     // (as npm_config_map=true, npm_config_ordering=true), and passes on "hash" and "seqcst".
-    const env = { npm_command: 'exec', npm_lifecycle_event: 'npx', npm_config_map: 'true', npm_config_ordering: 'true', npm_config_yes: 'true' };
+    const env = {
+      npm_command: 'exec',
+      npm_lifecycle_event: 'npx',
+      npm_config_map: 'true',
+      npm_config_ordering: 'true',
+      npm_config_yes: 'true',
+    };
     const result = await runCli(['p', 'hash', 'seqcst'], { cwd, env });
     expect(result.code, show(result)).toBe(2);
     expect(result.stderr).toBe(
@@ -120,7 +139,11 @@ describe.concurrent('output to a pipe', () => {
       'sys.stdout.buffer.write(data[filled:])',
       'sys.exit(child.wait())',
     ].join('\n');
-    const r = spawnSync('python3', ['-c', script, process.execPath, BIN, ...ARGS], { cwd, env: cliEnv(), encoding: 'utf8' });
+    const r = spawnSync('python3', ['-c', script, process.execPath, BIN, ...ARGS], {
+      cwd,
+      env: cliEnv(),
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(expected.stdout);
     expect(filesIn(path.join(cwd, 'probe'))).toEqual(filesIn(path.join(reference, 'probe')));
@@ -133,12 +156,47 @@ describe.concurrent('--help and -v (the short and long forms are parsed alike: t
     const result = await runCli(['--help'], { cwd });
     expect(result.code, show(result)).toBe(0);
     const flags = [
-      '--name', '--map', '--ordering', '--program', '--attach', '--toolchain', '-y', '--yes', '--overwrite', '--git',
-      '--no-git', '--verify', '--no-verify', '--offline', '--dry-run', '--json', '--config', '--update', '--color',
-      '--no-color', '-h', '--help', '-v', '--version',
+      '--name',
+      '--map',
+      '--ordering',
+      '--program',
+      '--attach',
+      '--toolchain',
+      '-y',
+      '--yes',
+      '--overwrite',
+      '--git',
+      '--no-git',
+      '--verify',
+      '--no-verify',
+      '--offline',
+      '--dry-run',
+      '--json',
+      '--config',
+      '--update',
+      '--color',
+      '--no-color',
+      '-h',
+      '--help',
+      '-v',
+      '--version',
     ];
     for (const f of flags) expect(result.stdout).toMatch(new RegExp(`(^|[\\s,/])${f}([\\s,]|$)`, 'm'));
-    for (const v of ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash', 'relaxed', 'acquire', 'release', 'acqrel', 'seqcst', 'kprobe', 'tracepoint']) {
+    for (const v of [
+      'array',
+      'per-cpu-array',
+      'hash',
+      'per-cpu-hash',
+      'lru-hash',
+      'lru-per-cpu-hash',
+      'relaxed',
+      'acquire',
+      'release',
+      'acqrel',
+      'seqcst',
+      'kprobe',
+      'tracepoint',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^ +${v} `, 'm'));
     }
     expect(result.stdout).toContain('Usage: create-aya-atomic [dir] [options]');

@@ -22,17 +22,35 @@ type Ordering = (typeof ORDERINGS)[number];
 // SPEC, "Ordering and map together": shared maps get an atomic add (cpu v3 for any ordering but relaxed),
 // per-CPU maps a plain add at cpu generic whatever the ordering.
 const PER_CPU: Record<MapKind, boolean> = {
-  array: false, 'per-cpu-array': true, hash: false, 'per-cpu-hash': true, 'lru-hash': false, 'lru-per-cpu-hash': true,
+  array: false,
+  'per-cpu-array': true,
+  hash: false,
+  'per-cpu-hash': true,
+  'lru-hash': false,
+  'lru-per-cpu-hash': true,
 };
 const HASH: Record<MapKind, boolean> = {
-  array: false, 'per-cpu-array': false, hash: true, 'per-cpu-hash': true, 'lru-hash': true, 'lru-per-cpu-hash': true,
+  array: false,
+  'per-cpu-array': false,
+  hash: true,
+  'per-cpu-hash': true,
+  'lru-hash': true,
+  'lru-per-cpu-hash': true,
 };
 const EBPF_TYPE: Record<MapKind, string> = {
-  array: 'Array', 'per-cpu-array': 'PerCpuArray', hash: 'HashMap', 'per-cpu-hash': 'PerCpuHashMap',
-  'lru-hash': 'LruHashMap', 'lru-per-cpu-hash': 'LruPerCpuHashMap',
+  array: 'Array',
+  'per-cpu-array': 'PerCpuArray',
+  hash: 'HashMap',
+  'per-cpu-hash': 'PerCpuHashMap',
+  'lru-hash': 'LruHashMap',
+  'lru-per-cpu-hash': 'LruPerCpuHashMap',
 };
 const RUST_ORDERING: Record<Ordering, string> = {
-  relaxed: 'Relaxed', acquire: 'Acquire', release: 'Release', acqrel: 'AcqRel', seqcst: 'SeqCst',
+  relaxed: 'Relaxed',
+  acquire: 'Acquire',
+  release: 'Release',
+  acqrel: 'AcqRel',
+  seqcst: 'SeqCst',
 };
 const cpuFor = (map: MapKind, ordering: Ordering) => (!PER_CPU[map] && ordering !== 'relaxed' ? 'v3' : 'generic');
 
@@ -52,19 +70,34 @@ const [hasCargo, hasRustfmt] = await Promise.all([has('cargo'), has('rustfmt')])
 /** Runs fn over items, at most `limit` at once. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) await fn(item);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) await fn(item);
+    }),
+  );
 }
 
-interface Checked { code: number | null; out: string; stdout: string }
+interface Checked {
+  code: number | null;
+  out: string;
+  stdout: string;
+}
 interface Combo {
-  map: MapKind; ordering: Ordering; program: 'kprobe' | 'tracepoint'; name: string; dir: string;
-  rustfmt?: Checked; metadata?: Checked;
+  map: MapKind;
+  ordering: Ordering;
+  program: 'kprobe' | 'tracepoint';
+  name: string;
+  dir: string;
+  rustfmt?: Checked;
+  metadata?: Checked;
 }
 const combos: Combo[] = MAPS.flatMap((map, m) =>
   ORDERINGS.map((ordering, i) => ({
-    map, ordering, program: (m + i) % 2 === 0 ? 'kprobe' as const : 'tracepoint' as const, name: `g-${map}-${ordering}`, dir: '',
+    map,
+    ordering,
+    program: (m + i) % 2 === 0 ? ('kprobe' as const) : ('tracepoint' as const),
+    name: `g-${map}-${ordering}`,
+    dir: '',
   })),
 );
 const read = (c: Combo, rel: string) => fs.readFileSync(path.join(c.dir, rel), 'utf8');
@@ -75,15 +108,25 @@ let cwd = '';
 beforeAll(async () => {
   cwd = makeTmp('generated');
   await pool(combos, 4, async (c) => {
-    const r = await runCli([c.name, '--map', c.map, '--ordering', c.ordering, '--program', c.program, '--yes', '--no-git'], { cwd });
+    const r = await runCli(
+      [c.name, '--map', c.map, '--ordering', c.ordering, '--program', c.program, '--yes', '--no-git'],
+      { cwd },
+    );
     if (r.code !== 0) throw new Error(show(r));
     c.dir = path.join(cwd, c.name);
   });
   // The checks that start a process run here, a few at once; the tests below read their outcome.
   await pool(combos, 4, async (c) => {
-    const rs = filesIn(c.dir).filter((f) => f.endsWith('.rs')).map((f) => path.join(c.dir, f));
-    if (hasRustfmt) c.rustfmt = { ...(await run('rustfmt', ['--check', '--edition', '2024', ...rs], c.dir)), stdout: String(rs.length) };
-    if (hasCargo) c.metadata = await run('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], c.dir);
+    const rs = filesIn(c.dir)
+      .filter((f) => f.endsWith('.rs'))
+      .map((f) => path.join(c.dir, f));
+    if (hasRustfmt)
+      c.rustfmt = {
+        ...(await run('rustfmt', ['--check', '--edition', '2024', ...rs], c.dir)),
+        stdout: String(rs.length),
+      };
+    if (hasCargo)
+      c.metadata = await run('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], c.dir);
   });
 }, 120_000);
 
@@ -110,14 +153,18 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
     const map = read(c, `${ebpf}/src/map.rs`);
     const calls = map.match(/counter::increment\(/g) ?? [];
     expect(calls.length).toBeGreaterThan(0);
-    expect(map.match(/\/\/ SAFETY: [^\n]*\n(\s*\/\/[^\n]*\n)*\s*unsafe \{ counter::increment\(counter\) \};/g)?.length).toBe(calls.length);
+    expect(
+      map.match(/\/\/ SAFETY: [^\n]*\n(\s*\/\/[^\n]*\n)*\s*unsafe \{ counter::increment\(counter\) \};/g)?.length,
+    ).toBe(calls.length);
     const main = read(c, `${ebpf}/src/main.rs`);
     // no_std and no_main for BPF; on the host (`cargo build --workspace`) a std binary whose main panics.
     expect(main).toMatch(/^#!\[cfg_attr\(target_arch = "bpf", no_std, no_main\)\]$/m);
-    expect(main).toMatch(/^#\[cfg\(not\(target_arch = "bpf"\)\)\]\nfn main\(\) \{\n    panic!/m);
+    expect(main).toMatch(/^#\[cfg\(not\(target_arch = "bpf"\)\)\]\nfn main\(\) \{\n {4}panic!/m);
     expect(main).toMatch(/^#\[cfg\(target_arch = "bpf"\)\]\n#\[panic_handler\]/m);
     if (atomic) {
-      expect(bpfCounter).toContain(`atomic_xadd::<u64, u64, { AtomicOrdering::${RUST_ORDERING[c.ordering]} }>(counter, 1)`);
+      expect(bpfCounter).toContain(
+        `atomic_xadd::<u64, u64, { AtomicOrdering::${RUST_ORDERING[c.ordering]} }>(counter, 1)`,
+      );
       // The add's result is never used: not bound, returned or compared.
       expect(bpfCounter).not.toMatch(/(=|return|==|\()\s*(unsafe\s*\{\s*)?(core::intrinsics::)?atomic_xadd/);
       expect(bpfCounter).toMatch(/unsafe \{ atomic_xadd::<[^;]*\(counter, 1\) \};/);
@@ -140,7 +187,10 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
     expect(config).toMatch(/^EBPF_TOOLCHAIN = "nightly"$/m);
     expect(config).toMatch(/^xtask = "run --quiet --package xtask --"$/m);
     expect(fs.existsSync(path.join(c.dir, 'rust-toolchain.toml'))).toBe(false);
-    const rust = filesIn(c.dir).filter((f) => f.endsWith('.rs')).map((f) => read(c, f)).join('\n');
+    const rust = filesIn(c.dir)
+      .filter((f) => f.endsWith('.rs'))
+      .map((f) => read(c, f))
+      .join('\n');
     expect(rust).not.toMatch(/const (BPF_CPU|TOOLCHAIN)\b/);
     const cargo = read(c, 'Cargo.toml');
     expect(cargo).toMatch(/^aya = "=0\.14\.0"$/m);
@@ -150,7 +200,9 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
     const readme = read(c, 'README.md');
     expect(readme).toMatch(new RegExp(`^\\| program \\| ${c.program}\\b`, 'm'));
     expect(readme).toContain(`| BPF cpu | \`${cpuFor(c.map, c.ordering)}\` |`);
-    expect(readme).toMatch(atomic ? /calls the `atomic_xadd`\s+intrinsic and never uses its result/ : /uses a plain add: no atomic/);
+    expect(readme).toMatch(
+      atomic ? /calls the `atomic_xadd`\s+intrinsic and never uses its result/ : /uses a plain add: no atomic/,
+    );
     expect(readme).toMatch(/^## Verified on$/m);
     expect(readme).toMatch(/^\| 13 \| \| `vm`: a VM crashed/m);
     expect(read(c, 'Cargo.lock')).toContain(`name = "${c.name}-ebpf"`);
@@ -164,7 +216,9 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
   it.skipIf(!hasCargo)('has manifests cargo accepts offline', () => {
     const meta = c.metadata!;
     expect(meta.code, meta.out).toBe(0);
-    const names = JSON.parse(meta.stdout).packages.map((p: { name: string }) => p.name).sort();
+    const names = JSON.parse(meta.stdout)
+      .packages.map((p: { name: string }) => p.name)
+      .sort();
     expect(names).toEqual([c.name, `${c.name}-common`, `${c.name}-ebpf`, 'xtask'].sort());
   });
 });
@@ -181,60 +235,114 @@ describe('the xtask', () => {
   });
 
   // Built once (in a target directory of its own, kept between runs) and run in one workspace.
-  it.skipIf(!hasCargo)('builds, prints its help and reports the prerequisites as JSON', async () => {
-    const c = combos[0];
-    const env = { CARGO_TARGET_DIR: path.join(os.tmpdir(), 'create-aya-atomic-fast-target'), CARGO_TERM_COLOR: 'never' };
-    const help = await run('cargo', ['xtask', 'help'], path.join(c.dir, c.name, 'src'), env);
-    expect(help.code, help.out).toBe(0);
-    for (const command of ['doctor', 'verify', 'run', 'bench', 'vm']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
-    const usage = await run('cargo', ['xtask', 'no-such-command'], c.dir, env);
-    expect(usage.code, usage.out).toBe(2);
-    const doctor = await run('cargo', ['xtask', 'doctor', '--json'], c.dir, env);
-    expect([0, 10], doctor.out).toContain(doctor.code);
-    const report = JSON.parse(doctor.stdout);
-    const names = report.checks.map((check: { name: string }) => check.name);
-    expect(names).toEqual(expect.arrayContaining(['stable', 'toolchain', 'rust-src', 'bpf-linker', 'qemu', 'busybox']));
-    for (const check of report.checks) {
-      expect(check).toEqual(expect.objectContaining({ ok: expect.any(Boolean), detail: expect.any(String), fix: expect.any(String) }));
-      expect(check.optional, check.name).toBe(['qemu', 'busybox'].includes(check.name) ? true : undefined);
-      if (!check.ok) expect(check.fix, check.name).not.toBe('');
-    }
-    const required = report.checks.filter((check: { optional?: boolean }) => !check.optional);
-    expect(report.ok).toBe(required.every((check: { ok: boolean }) => check.ok));
-    expect(doctor.code).toBe(report.ok ? 0 : 10);
-  }, 120_000);
+  it.skipIf(!hasCargo)(
+    'builds, prints its help and reports the prerequisites as JSON',
+    async () => {
+      const c = combos[0];
+      const env = {
+        CARGO_TARGET_DIR: path.join(os.tmpdir(), 'create-aya-atomic-fast-target'),
+        CARGO_TERM_COLOR: 'never',
+      };
+      const help = await run('cargo', ['xtask', 'help'], path.join(c.dir, c.name, 'src'), env);
+      expect(help.code, help.out).toBe(0);
+      for (const command of ['doctor', 'verify', 'run', 'bench', 'vm'])
+        expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+      const usage = await run('cargo', ['xtask', 'no-such-command'], c.dir, env);
+      expect(usage.code, usage.out).toBe(2);
+      const doctor = await run('cargo', ['xtask', 'doctor', '--json'], c.dir, env);
+      expect([0, 10], doctor.out).toContain(doctor.code);
+      const report = JSON.parse(doctor.stdout);
+      const names = report.checks.map((check: { name: string }) => check.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['stable', 'toolchain', 'rust-src', 'bpf-linker', 'qemu', 'busybox']),
+      );
+      for (const check of report.checks) {
+        expect(check).toEqual(
+          expect.objectContaining({ ok: expect.any(Boolean), detail: expect.any(String), fix: expect.any(String) }),
+        );
+        expect(check.optional, check.name).toBe(['qemu', 'busybox'].includes(check.name) ? true : undefined);
+        if (!check.ok) expect(check.fix, check.name).not.toBe('');
+      }
+      const required = report.checks.filter((check: { optional?: boolean }) => !check.optional);
+      expect(report.ok).toBe(required.every((check: { ok: boolean }) => check.ok));
+      expect(doctor.code).toBe(report.ok ? 0 : 10);
+    },
+    120_000,
+  );
 });
 
 describe('the shipped Cargo.lock', () => {
   it('is re-sorted for the crate name: packages and dependency lists by name, same versions in order', () => {
     const lock = [
-      'version = 4', '',
-      '[[package]]', 'name = "b"', 'version = "1.0.0"', 'dependencies = [', ' "zeta",', ' "alpha 2.0.0",', ' "alpha 10.0.0",', ']', '',
-      '[[package]]', 'name = "syn"', 'version = "1.0.109"', '',
-      '[[package]]', 'name = "syn"', 'version = "2.0.119"', '',
-      '[[package]]', 'name = "a"', 'version = "0.1.0"', '',
+      'version = 4',
+      '',
+      '[[package]]',
+      'name = "b"',
+      'version = "1.0.0"',
+      'dependencies = [',
+      ' "zeta",',
+      ' "alpha 2.0.0",',
+      ' "alpha 10.0.0",',
+      ']',
+      '',
+      '[[package]]',
+      'name = "syn"',
+      'version = "1.0.109"',
+      '',
+      '[[package]]',
+      'name = "syn"',
+      'version = "2.0.119"',
+      '',
+      '[[package]]',
+      'name = "a"',
+      'version = "0.1.0"',
+      '',
     ].join('\n');
-    expect(sortCargoLock(lock)).toBe([
-      'version = 4', '',
-      '[[package]]', 'name = "a"', 'version = "0.1.0"', '',
-      '[[package]]', 'name = "b"', 'version = "1.0.0"', 'dependencies = [', ' "alpha 2.0.0",', ' "alpha 10.0.0",', ' "zeta",', ']', '',
-      '[[package]]', 'name = "syn"', 'version = "1.0.109"', '',
-      '[[package]]', 'name = "syn"', 'version = "2.0.119"', '',
-    ].join('\n'));
+    expect(sortCargoLock(lock)).toBe(
+      [
+        'version = 4',
+        '',
+        '[[package]]',
+        'name = "a"',
+        'version = "0.1.0"',
+        '',
+        '[[package]]',
+        'name = "b"',
+        'version = "1.0.0"',
+        'dependencies = [',
+        ' "alpha 2.0.0",',
+        ' "alpha 10.0.0",',
+        ' "zeta",',
+        ']',
+        '',
+        '[[package]]',
+        'name = "syn"',
+        'version = "1.0.109"',
+        '',
+        '[[package]]',
+        'name = "syn"',
+        'version = "2.0.119"',
+        '',
+      ].join('\n'),
+    );
   });
 
   // Names before (`a`), between (`m`, `tokio-x`) and after (`zz`) the dependencies' names: cargo refuses with
   // --locked any lock whose text it would write differently. Resolving needs crates.io (or its cache).
-  it.skipIf(!hasCargo)('is accepted by cargo --locked whatever the crate name', async () => {
-    const dir = makeTmp('lock-names');
-    await pool(['a', 'm', 'tokio-x', 'zz'], 4, async (name) => {
-      const r = await runCli([name, '--yes', '--no-git'], { cwd: dir });
-      expect(r.code, show(r)).toBe(0);
-      const ws = path.join(dir, name);
-      const before = fs.readFileSync(path.join(ws, 'Cargo.lock'), 'utf8');
-      const meta = await run('cargo', ['metadata', '--locked', '--format-version', '1'], ws);
-      expect(meta.code, `${name}: ${meta.out.slice(-3000)}`).toBe(0);
-      expect(fs.readFileSync(path.join(ws, 'Cargo.lock'), 'utf8')).toBe(before);
-    });
-  }, 120_000);
+  it.skipIf(!hasCargo)(
+    'is accepted by cargo --locked whatever the crate name',
+    async () => {
+      const dir = makeTmp('lock-names');
+      await pool(['a', 'm', 'tokio-x', 'zz'], 4, async (name) => {
+        const r = await runCli([name, '--yes', '--no-git'], { cwd: dir });
+        expect(r.code, show(r)).toBe(0);
+        const ws = path.join(dir, name);
+        const before = fs.readFileSync(path.join(ws, 'Cargo.lock'), 'utf8');
+        const meta = await run('cargo', ['metadata', '--locked', '--format-version', '1'], ws);
+        expect(meta.code, `${name}: ${meta.out.slice(-3000)}`).toBe(0);
+        expect(fs.readFileSync(path.join(ws, 'Cargo.lock'), 'utf8')).toBe(before);
+      });
+    },
+    120_000,
+  );
 });

@@ -57,7 +57,10 @@ describe.skipIf(noGit).concurrent(`git${noGit ? ` (skipped: ${noGit})` : ''}`, (
   it('without an identity: init only, and it says so', async () => {
     const cwd = makeTmp('git-noid');
     // The default test environment has an empty GIT_CONFIG_GLOBAL; author variables alone are not an identity here.
-    const result = await runCli(['probe', '--yes', '--json'], { cwd, env: { GIT_AUTHOR_NAME: 'Env Only', GIT_AUTHOR_EMAIL: 'env@example.invalid' } });
+    const result = await runCli(['probe', '--yes', '--json'], {
+      cwd,
+      env: { GIT_AUTHOR_NAME: 'Env Only', GIT_AUTHOR_EMAIL: 'env@example.invalid' },
+    });
     expect(result.code, show(result)).toBe(0);
     const target = path.join(cwd, 'probe');
     expect(parseJson(result).git).toMatchObject({ status: 'initialized', committed: false });
@@ -69,7 +72,10 @@ describe.skipIf(noGit).concurrent(`git${noGit ? ` (skipped: ${noGit})` : ''}`, (
   it('inside an existing repository: no init', async () => {
     const cwd = makeTmp('git-inside');
     expect(git(cwd, ['init', '-q']).status).toBe(0);
-    const result = await runCli(['sub/probe', '--yes', '--json'], { cwd, env: { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() } });
+    const result = await runCli(['sub/probe', '--yes', '--json'], {
+      cwd,
+      env: { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() },
+    });
     expect(result.code, show(result)).toBe(0);
     expect(parseJson(result).git).toEqual({ status: 'inside-repository' });
     expect(result.stderr).toContain('already inside a git repository: no git init');
@@ -91,7 +97,10 @@ describe.skipIf(noGit).concurrent(`git${noGit ? ` (skipped: ${noGit})` : ''}`, (
 
   it('--no-git: no repository even with an identity, and no git output', async () => {
     const cwd = makeTmp('git-off');
-    const result = await runCli(['probe', '--yes', '--no-git', '--json'], { cwd, env: { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() } });
+    const result = await runCli(['probe', '--yes', '--no-git', '--json'], {
+      cwd,
+      env: { GIT_CONFIG_GLOBAL: gitConfigWithIdentity() },
+    });
     expect(result.code, show(result)).toBe(0);
     expect(parseJson(result).git).toEqual({ status: 'skipped' });
     expect(fs.existsSync(path.join(cwd, 'probe', '.git'))).toBe(false);

@@ -43,12 +43,18 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     pty.send(KEY.enter);
     // On a kernel without kprobe support the question says so and has tracepoint already selected.
     const programQuestion = await pty.waitFor(/Program type[^\n]*:[\s\S]*tracepoint/);
-    expect(programQuestion).toContain(HAS_KPROBES ? 'Program type:' : "Program type (this machine's kernel has no kprobe support):");
+    expect(programQuestion).toContain(
+      HAS_KPROBES ? 'Program type:' : "Program type (this machine's kernel has no kprobe support):",
+    );
     pty.send((HAS_KPROBES ? down(1) : '') + KEY.enter); // tracepoint
     const { code, screen } = await pty.exit();
     expect(code, screen).toBe(0);
     expect(readToml(path.join(cwd, 'my-dir'))).toMatchObject({
-      name: 'my-dir', map: 'hash', ordering: 'seqcst', program: 'tracepoint', attach: 'syscalls/sys_enter_execve',
+      name: 'my-dir',
+      map: 'hash',
+      ordering: 'seqcst',
+      program: 'tracepoint',
+      attach: 'syscalls/sys_enter_execve',
     });
     expect(screen).toContain('Wrote');
   });
@@ -60,11 +66,15 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     await pty.waitFor('lru-per-cpu-hash');
     pty.send(down(3) + KEY.enter); // per-cpu-hash
     const question = await pty.waitFor('seqcst');
-    expect(question).toContain('Memory ordering (a per-cpu-hash map uses a plain add, so the ordering does not apply; it is only recorded):');
+    expect(question).toContain(
+      'Memory ordering (a per-cpu-hash map uses a plain add, so the ordering does not apply; it is only recorded):',
+    );
     let seen = question;
     for (const choice of ['acquire', 'release', 'acqrel', 'seqcst']) {
       pty.send(KEY.down);
-      seen += await pty.waitFor(`${choice} - recorded only: a per-cpu-hash map compiles to a plain add whatever the ordering`);
+      seen += await pty.waitFor(
+        `${choice} - recorded only: a per-cpu-hash map compiles to a plain add whatever the ordering`,
+      );
     }
     expect(seen).toContain('relaxed - recorded only: a per-cpu-hash map compiles to a plain add whatever the ordering');
     expect(seen).not.toMatch(/atomic_fetch_add|locked add|BPF cpu v3|kernel >= 5\.12/);
@@ -116,7 +126,9 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     pty.send(KEY.ctrlC);
     const { code, raw } = await pty.exit();
     expect(code).toBe(130);
-    const messages = [...raw.matchAll(/\n› ([^\x07\x1b]*(?:\x1b\[[0-9;]*m[^\x07\x1b]*)*)\x1b[78]/g)].map((m) => `› ${stripVTControlCharacters(m[1])}`);
+    const messages = [...raw.matchAll(/\n› ([^\x07\x1b]*(?:\x1b\[[0-9;]*m[^\x07\x1b]*)*)\x1b[78]/g)].map(
+      (m) => `› ${stripVTControlCharacters(m[1])}`,
+    );
     expect(messages.length, JSON.stringify(raw)).toBeGreaterThanOrEqual(2);
     for (const line of messages) expect([...line].length, line).toBeLessThanOrEqual(40);
     expect(messages, JSON.stringify(raw)).toContainEqual(expect.stringMatching(/^› crate name "fn" is a Rust keyword/));
@@ -164,7 +176,9 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     const pty = start(NO_ASKED_OPTIONS, { cwd });
     await pty.waitFor('Project directory:');
     pty.send(`bad\x15dir${KEY.enter}`);
-    await pty.waitFor('the directory "bad\\u0015dir" contains the control character U+0015; choose a path without control characters');
+    await pty.waitFor(
+      'the directory "bad\\u0015dir" contains the control character U+0015; choose a path without control characters',
+    );
     pty.send(KEY.backspace.repeat(7) + `good${KEY.enter}`);
     const { code, screen } = await pty.exit();
     expect(code, screen).toBe(0);

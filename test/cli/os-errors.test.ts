@@ -17,7 +17,9 @@ describe.concurrent('an OS error', () => {
     const long = 'x'.repeat(300);
     const result = await runCli([long, '--yes', '--no-git', '--name', 'probe'], { cwd });
     expect(result.code, show(result)).toBe(1);
-    expect(result.stderr).toBe(`✖ Cannot use ${cwd}/${long}: the name is too long (ENAMETOOLONG). Nothing was written.\n`);
+    expect(result.stderr).toBe(
+      `✖ Cannot use ${cwd}/${long}: the name is too long (ENAMETOOLONG). Nothing was written.\n`,
+    );
     expect(result.stdout).toBe('');
     expect(fs.readdirSync(cwd)).toEqual([]);
   });
@@ -28,15 +30,23 @@ describe.concurrent('an OS error', () => {
     expect(result.code, show(result)).toBe(1);
     const report = parseJson(result);
     expect(report).toEqual({
-      schemaVersion: 2, ok: false, exitCode: 1,
-      error: { kind: 'os', message: `Cannot use ${cwd}/${'y'.repeat(256)}: the name is too long (ENAMETOOLONG). Nothing was written.` },
+      schemaVersion: 2,
+      ok: false,
+      exitCode: 1,
+      error: {
+        kind: 'os',
+        message: `Cannot use ${cwd}/${'y'.repeat(256)}: the name is too long (ENAMETOOLONG). Nothing was written.`,
+      },
     });
     expect(result.stderr).not.toMatch(STACK_LINE);
   });
 
   it('CREATE_AYA_ATOMIC_DEBUG=1 adds the stack trace', async () => {
     const cwd = makeTmp('enametoolong-debug');
-    const result = await runCli(['x'.repeat(300), '--yes', '--no-git', '--name', 'probe'], { cwd, env: { CREATE_AYA_ATOMIC_DEBUG: '1' } });
+    const result = await runCli(['x'.repeat(300), '--yes', '--no-git', '--name', 'probe'], {
+      cwd,
+      env: { CREATE_AYA_ATOMIC_DEBUG: '1' },
+    });
     expect(result.code, show(result)).toBe(1);
     expect(result.stderr).toContain('the name is too long (ENAMETOOLONG)');
     expect(result.stderr).toMatch(STACK_LINE);
@@ -58,7 +68,9 @@ describe.concurrent('an OS error', () => {
     const report = parseJson(result);
     expect(report.error.kind).toBe('os');
     expect(report.error.message).toMatch(
-      new RegExp(`^Cannot write ${target.replace(/[.]/g, '\\.')}/\\S+: the name is too long \\(ENAMETOOLONG\\)\\. Nothing was changed: what this run wrote was removed\\.$`),
+      new RegExp(
+        `^Cannot write ${target.replace(/[.]/g, '\\.')}/\\S+: the name is too long \\(ENAMETOOLONG\\)\\. Nothing was changed: what this run wrote was removed\\.$`,
+      ),
     );
     // The path is where the file was to go, not the staging folder the rollback removed.
     expect(report.error.message).not.toContain('.create-aya-atomic-staging-');
@@ -128,7 +140,9 @@ describe.concurrent('an OS error on a real file system', () => {
     const report = parseJson(result);
     expect(report.error.kind).toBe('os');
     expect(report.error.message).toMatch(
-      new RegExp(`^Cannot write ${target}/\\S+: no space left on the device \\(ENOSPC\\)\\. Nothing was changed: what this run wrote was removed\\.$`),
+      new RegExp(
+        `^Cannot write ${target}/\\S+: no space left on the device \\(ENOSPC\\)\\. Nothing was changed: what this run wrote was removed\\.$`,
+      ),
     );
     // A failed write() carries no path: the message still names the file, where it was to go.
     expect(report.error.message).not.toContain('.create-aya-atomic-staging-');

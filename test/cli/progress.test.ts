@@ -34,7 +34,8 @@ describe.concurrent('progress while verifying', () => {
     const building = frames.filter((f) => stripVTControlCharacters(f).includes('Building'));
     // Enough redraws to mean something: the build printed for about a second, redrawn every 100 ms.
     expect(building.length, done.raw).toBeGreaterThanOrEqual(5);
-    for (const frame of frames) expect(width(frame), JSON.stringify(stripVTControlCharacters(frame))).toBeLessThanOrEqual(40);
+    for (const frame of frames)
+      expect(width(frame), JSON.stringify(stripVTControlCharacters(frame))).toBeLessThanOrEqual(40);
     // The current crate shows up in the line (cut to the width, so only the start of the label is certain).
     expect(building.some((f) => /Buildin/.test(stripVTControlCharacters(f)))).toBe(true);
     // Each step ends with its final line in place of the live one.
@@ -50,7 +51,12 @@ describe.concurrent('progress while verifying', () => {
     const done = await session.exit(60_000);
     expect(done.code, done.screen).toBe(0);
     const frames = liveFrames(done.raw).map(stripVTControlCharacters);
-    expect(frames.some((f) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Building the workspace \(cargo build --release\) \d+s compiling crate-\d$/.test(f)), frames.join('\n')).toBe(true);
+    expect(
+      frames.some((f) =>
+        /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Building the workspace \(cargo build --release\) \d+s compiling crate-\d$/.test(f),
+      ),
+      frames.join('\n'),
+    ).toBe(true);
   }, 90_000);
 
   it('off a terminal: plain lines, no control characters, the label then the outcome', async () => {
@@ -59,7 +65,9 @@ describe.concurrent('progress while verifying', () => {
     const r = await runCli(['probe', '--yes', '--no-git'], { cwd, verify: true, env: cargo.env });
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain('Checking prerequisites (cargo xtask doctor)...\nPrerequisites\n');
-    expect(r.stdout).toMatch(/Building the workspace \(cargo build --release\)\.\.\.\n✓ Built the eBPF program and the loader in [0-9.]+s \(log: /);
+    expect(r.stdout).toMatch(
+      /Building the workspace \(cargo build --release\)\.\.\.\n✓ Built the eBPF program and the loader in [0-9.]+s \(log: /,
+    );
     expect(r.stdout + r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
   });
 });

@@ -7,7 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  BIN, PACKAGE_VERSION, cliEnv, gitConfigWithIdentity, makeTmp, parseJson, runCli, show, snapshot, startCli, waitUntil,
+  BIN,
+  PACKAGE_VERSION,
+  cliEnv,
+  gitConfigWithIdentity,
+  makeTmp,
+  parseJson,
+  runCli,
+  show,
+  snapshot,
+  startCli,
+  waitUntil,
 } from '../helpers/cli.js';
 import { RELEASE_0_1_0, copyAsVersion, missingHistory, packCurrent, packFromHistory } from '../helpers/packages.js';
 
@@ -45,7 +55,8 @@ function changedLines(before: string, after: string, tmp: string): Set<number> {
 
 const noRelease = noGit ?? noNpm ?? missingHistory();
 // CI (.ci/run sets AYA_ATOMIC_CI=1) clones the whole history: there, a missing release is a failure.
-if (noRelease && process.env.AYA_ATOMIC_CI === '1') throw new Error(`CI must run the update from 0.1.0, but: ${noRelease}`);
+if (noRelease && process.env.AYA_ATOMIC_CI === '1')
+  throw new Error(`CI must run the update from 0.1.0, but: ${noRelease}`);
 
 describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version', () => {
   const name = 'starter';
@@ -62,20 +73,32 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
     const v010 = packFromHistory(RELEASE_0_1_0, work, packages);
     expect(v010.version).toBe('0.1.0');
     const env = cliEnv({ GIT_CONFIG_GLOBAL: gitConfigWithIdentity(), CI: 'true' });
-    execFileSync(process.execPath, [path.join(v010.dir, 'bin/create-aya-atomic.js'), name, '--map', 'hash', '--yes', '--no-verify'], { cwd: work, env, stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [path.join(v010.dir, 'bin/create-aya-atomic.js'), name, '--map', 'hash', '--yes', '--no-verify'],
+      { cwd: work, env, stdio: 'ignore' },
+    );
     ws = path.join(work, name);
-    execFileSync(process.execPath, [BIN, 'ref', '--name', name, '--map', 'hash', '--yes', '--no-verify', '--no-git'], { cwd: work, env, stdio: 'ignore' });
+    execFileSync(process.execPath, [BIN, 'ref', '--name', name, '--map', 'hash', '--yes', '--no-verify', '--no-git'], {
+      cwd: work,
+      env,
+      stdio: 'ignore',
+    });
     ref = path.join(work, 'ref');
 
     // Files both versions write, and how they differ; pick one of each kind among the Rust sources.
-    const both = Object.keys(snapshot(ws)).filter((f) => f.endsWith('.rs') && fs.existsSync(path.join(ref, f)) && !f.startsWith('.git/'));
+    const both = Object.keys(snapshot(ws)).filter(
+      (f) => f.endsWith('.rs') && fs.existsSync(path.join(ref, f)) && !f.startsWith('.git/'),
+    );
     const differing = both.filter((f) => read(ws, f) !== read(ref, f));
     expect(differing.length, 'this version changes some Rust files of 0.1.0').toBeGreaterThanOrEqual(3);
     for (const f of differing) {
       const base = read(ws, f);
       const changed = changedLines(base, read(ref, f), work);
       const lines = base.split('\n');
-      const quiet = lines.findIndex((l, i) => l.trim().length > 0 && ![-3, -2, -1, 0, 1, 2, 3].some((d) => changed.has(i + d)));
+      const quiet = lines.findIndex(
+        (l, i) => l.trim().length > 0 && ![-3, -2, -1, 0, 1, 2, 3].some((d) => changed.has(i + d)),
+      );
       const loud = lines.findIndex((l, i) => l.trim().length > 0 && changed.has(i));
       if (!picked.merged && quiet >= 0) {
         const ours = lines.map((l, i) => (i === quiet ? `${l} // team edit` : l)).join('\n');
@@ -100,7 +123,10 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
       if (!picked.untouched) picked.untouched = f;
     }
     expect(picked, 'found a file of each kind').toEqual({
-      untouched: expect.any(String), merged: expect.any(String), conflicted: expect.any(String), deleted: expect.any(String),
+      untouched: expect.any(String),
+      merged: expect.any(String),
+      conflicted: expect.any(String),
+      deleted: expect.any(String),
     });
     for (const v of Object.values(picked)) expect(v).not.toBe('');
     git(ws, 'add', '-A');
@@ -108,7 +134,11 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
   }, 120_000);
 
   const update = (args: string[], opts: { env?: Record<string, string> } = {}) =>
-    runCli(['--update', '--no-verify', ...args], { cwd: ws, env: { CREATE_AYA_ATOMIC_PACKAGES: packages, ...opts.env }, hangGuardMs: 120_000 });
+    runCli(['--update', '--no-verify', ...args], {
+      cwd: ws,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: packages, ...opts.env },
+      hangGuardMs: 120_000,
+    });
 
   it('refuses a work tree with uncommitted changes, writing nothing', async () => {
     write(ws, 'Cargo.toml', `${read(ws, 'Cargo.toml')}\n# uncommitted\n`);
@@ -139,10 +169,18 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
 
   it('Ctrl-C while it renders the base: exit 130, nothing changed', async () => {
     const before = snapshot(ws);
-    const run = startCli(['--update', '--no-verify'], { cwd: ws, env: { CREATE_AYA_ATOMIC_PACKAGES: packages }, hangGuardMs: 120_000 });
+    const run = startCli(['--update', '--no-verify'], {
+      cwd: ws,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+      hangGuardMs: 120_000,
+    });
     let out = '';
     run.child.stdout!.on('data', (d) => (out += d));
-    await waitUntil(() => out.includes('Rendering what create-aya-atomic 0.1.0 generated'), 'the base rendering', 60_000);
+    await waitUntil(
+      () => out.includes('Rendering what create-aya-atomic 0.1.0 generated'),
+      'the base rendering',
+      60_000,
+    );
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, show(r)).toBe(130);
@@ -167,7 +205,9 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
     // The replaced originals are in the backup folder named in the output.
     const backup = /previous copies are in (\S+)/.exec(r.stdout)?.[1];
     expect(backup, r.stdout).toBeDefined();
-    expect(fs.readFileSync(path.join(backup!, picked.untouched), 'utf8')).toBe(git(ws, 'show', `HEAD:${picked.untouched}`));
+    expect(fs.readFileSync(path.join(backup!, picked.untouched), 'utf8')).toBe(
+      git(ws, 'show', `HEAD:${picked.untouched}`),
+    );
     // git shows exactly what the update changed.
     expect(git(ws, 'status', '--porcelain')).toContain(picked.untouched);
   }, 120_000);
@@ -178,7 +218,11 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
   let packages: string;
   let next: string;
   let ws: string;
-  const edit = (text: string, index: number, suffix: string) => text.split('\n').map((l, i) => (i === index ? `${l}${suffix}` : l)).join('\n');
+  const edit = (text: string, index: number, suffix: string) =>
+    text
+      .split('\n')
+      .map((l, i) => (i === index ? `${l}${suffix}` : l))
+      .join('\n');
 
   beforeAll(() => {
     work = makeTmp('update-next');
@@ -190,7 +234,10 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
       const tpl = (f: string) => path.join(templates, f);
       fs.writeFileSync(tpl('LICENSE-MIT'), edit(fs.readFileSync(tpl('LICENSE-MIT'), 'utf8'), 0, ' (next)'));
       fs.writeFileSync(tpl('LICENSE-APACHE'), edit(fs.readFileSync(tpl('LICENSE-APACHE'), 'utf8'), 0, ' (next)'));
-      fs.writeFileSync(tpl('LICENSE-GPL2'), `${fs.readFileSync(tpl('LICENSE-GPL2'), 'utf8')}\nAppended by the next version.\n`);
+      fs.writeFileSync(
+        tpl('LICENSE-GPL2'),
+        `${fs.readFileSync(tpl('LICENSE-GPL2'), 'utf8')}\nAppended by the next version.\n`,
+      );
       fs.rmSync(tpl('rustfmt.toml'));
       fs.rmSync(tpl('_gitignore'));
       fs.writeFileSync(tpl('NOTES.md'), 'Notes from the next version.\n');
@@ -208,7 +255,10 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
   }, 120_000);
 
   it('a workspace already at this version has nothing to update', async () => {
-    const r = await runCli(['--update', '--no-verify', '--json'], { cwd: ws, env: { CREATE_AYA_ATOMIC_PACKAGES: packages } });
+    const r = await runCli(['--update', '--no-verify', '--json'], {
+      cwd: ws,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+    });
     expect(r.code, show(r)).toBe(0);
     expect(parseJson(r).update.files).toEqual([]);
   }, 120_000);
@@ -216,26 +266,44 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
   it('applies the next version file by file', async () => {
     const mitBefore = read(ws, 'LICENSE-MIT');
     const gplBefore = read(ws, 'LICENSE-GPL2');
-    const nextRun = spawnSync(process.execPath, [path.join(next, 'bin/create-aya-atomic.cjs'), '--update', '--no-verify', '--json'], {
-      cwd: ws, encoding: 'utf8', env: cliEnv({ CREATE_AYA_ATOMIC_PACKAGES: packages }),
-    });
+    const nextRun = spawnSync(
+      process.execPath,
+      [path.join(next, 'bin/create-aya-atomic.cjs'), '--update', '--no-verify', '--json'],
+      {
+        cwd: ws,
+        encoding: 'utf8',
+        env: cliEnv({ CREATE_AYA_ATOMIC_PACKAGES: packages }),
+      },
+    );
     expect(nextRun.status, `${nextRun.stdout}\n${nextRun.stderr}`).toBe(6);
     const report = JSON.parse(nextRun.stdout);
-    const byPath = Object.fromEntries(report.update.files.map((f: { path: string; action: string }) => [f.path, f.action]));
+    const byPath = Object.fromEntries(
+      report.update.files.map((f: { path: string; action: string }) => [f.path, f.action]),
+    );
     expect(byPath).toMatchObject({
-      'LICENSE-MIT': 'merge', 'LICENSE-APACHE': 'conflict', 'LICENSE-GPL2': 'update', 'rustfmt.toml': 'remove',
-      '.gitignore': 'keep', 'NOTES.md': 'create', 'README.md': 'keep', 'aya-atomic.toml': 'update',
+      'LICENSE-MIT': 'merge',
+      'LICENSE-APACHE': 'conflict',
+      'LICENSE-GPL2': 'update',
+      'rustfmt.toml': 'remove',
+      '.gitignore': 'keep',
+      'NOTES.md': 'create',
+      'README.md': 'keep',
+      'aya-atomic.toml': 'update',
     });
     expect(read(ws, 'LICENSE-MIT')).toBe(edit(edit(mitBefore, 0, ' (next)'), 20, ''));
     expect(read(ws, 'LICENSE-MIT').split('\n')[20]).toMatch(/ \(team\)$/);
     expect(read(ws, 'LICENSE-GPL2')).toBe(`${gplBefore}\nAppended by the next version.\n`);
-    expect(read(ws, 'LICENSE-APACHE')).toMatch(/^<<<<<<< yours\n.* \(team\)\n\|\|\|\|\|\|\| create-aya-atomic [0-9.]+\n.*\n=======\n.* \(next\)\n>>>>>>> create-aya-atomic 9\.0\.0\n/);
+    expect(read(ws, 'LICENSE-APACHE')).toMatch(
+      /^<<<<<<< yours\n.* \(team\)\n\|\|\|\|\|\|\| create-aya-atomic [0-9.]+\n.*\n=======\n.* \(next\)\n>>>>>>> create-aya-atomic 9\.0\.0\n/,
+    );
     expect(fs.existsSync(path.join(ws, 'rustfmt.toml'))).toBe(false);
     expect(read(ws, '.gitignore')).toContain('/notes/');
     expect(read(ws, 'NOTES.md')).toBe('Notes from the next version.\n');
     expect(fs.existsSync(path.join(ws, 'README.md'))).toBe(false);
     expect(read(ws, 'aya-atomic.toml')).toContain('create-aya-atomic = "9.0.0"');
-    expect(fs.readFileSync(path.join(report.backupDir, 'rustfmt.toml'), 'utf8')).toBe(git(ws, 'show', 'HEAD:rustfmt.toml'));
+    expect(fs.readFileSync(path.join(report.backupDir, 'rustfmt.toml'), 'utf8')).toBe(
+      git(ws, 'show', 'HEAD:rustfmt.toml'),
+    );
   }, 120_000);
 
   it('changes options in the same step, keeping edits elsewhere', async () => {
@@ -245,12 +313,17 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
     const wsOpts = path.join(dir, 'opts');
     write(wsOpts, 'LICENSE-MIT', `${read(wsOpts, 'LICENSE-MIT')}Team addendum.\n`);
     git(wsOpts, 'commit', '-qam', 'edit');
-    execFileSync(process.execPath, [BIN, 'fresh', '--name', 'opts', '--map', 'per-cpu-hash', '--yes', '--no-verify', '--no-git'], { cwd: dir, env, stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [BIN, 'fresh', '--name', 'opts', '--map', 'per-cpu-hash', '--yes', '--no-verify', '--no-git'],
+      { cwd: dir, env, stdio: 'ignore' },
+    );
     const fresh = path.join(dir, 'fresh');
     const r = await runCli(['--update', '--map', 'per-cpu-hash', '--no-verify'], { cwd: wsOpts });
     expect(r.code, show(r)).toBe(0);
     expect(read(wsOpts, 'aya-atomic.toml')).toContain('map = "per-cpu-hash"');
-    for (const f of Object.keys(snapshot(fresh)).filter((p) => p.endsWith('.rs'))) expect(read(wsOpts, f), f).toBe(read(fresh, f));
+    for (const f of Object.keys(snapshot(fresh)).filter((p) => p.endsWith('.rs')))
+      expect(read(wsOpts, f), f).toBe(read(fresh, f));
     expect(read(wsOpts, 'LICENSE-MIT')).toMatch(/Team addendum\.\n$/);
   }, 120_000);
 });

@@ -49,7 +49,10 @@ export function gitConfigWithIdentity(): string {
   const file = path.join(tmpRootDir(), 'gitconfig-identity');
   // Written once, whole (tests running at the same time read it): a temporary name, then a rename.
   if (!fs.existsSync(file)) {
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, '[user]\n\tname = Test Person\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n');
+    fs.writeFileSync(
+      `${file}.${process.pid}.tmp`,
+      '[user]\n\tname = Test Person\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n',
+    );
     fs.renameSync(`${file}.${process.pid}.tmp`, file);
   }
   return file;
@@ -124,7 +127,10 @@ export function runCli(args: readonly string[], opts: RunOptions): Promise<RunRe
   return startCli(args, opts).done;
 }
 
-function collect(child: ChildProcess, opts: { input?: string; keepStdinOpen?: boolean; hangGuardMs?: number }): Promise<RunResult> {
+function collect(
+  child: ChildProcess,
+  opts: { input?: string; keepStdinOpen?: boolean; hangGuardMs?: number },
+): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   let timedOut = false;
@@ -153,9 +159,12 @@ export function parseJson(result: RunResult): Record<string, any> {
   try {
     parsed = JSON.parse(result.stdout);
   } catch (e) {
-    throw new Error(`stdout is not one JSON document (${String(e)}):\n${result.stdout}\nstderr:\n${result.stderr}`);
+    throw new Error(`stdout is not one JSON document (${String(e)}):\n${result.stdout}\nstderr:\n${result.stderr}`, {
+      cause: e,
+    });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`stdout is not a JSON object: ${result.stdout}`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`stdout is not a JSON object: ${result.stdout}`);
   return parsed as Record<string, any>;
 }
 

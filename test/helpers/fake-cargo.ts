@@ -27,7 +27,9 @@ export interface StepBehaviour {
 }
 
 /** A doctor JSON line in the shape `cargo xtask doctor --json` prints. */
-export function doctorJson(checks: { name: string; ok: boolean; detail: string; fix?: string; optional?: boolean }[]): string {
+export function doctorJson(
+  checks: { name: string; ok: boolean; detail: string; fix?: string; optional?: boolean }[],
+): string {
   return `${JSON.stringify({ ok: checks.every((c) => c.ok || c.optional), checks })}\n`;
 }
 
@@ -55,7 +57,12 @@ export interface FakeCargo {
 }
 
 /** The `case` pattern of each step, matched against the first two arguments. */
-const STEP_OF: Record<Step, string> = { version: "'--version'*", doctor: "'xtask doctor'*", build: "'build '*", run: "'xtask run'*" };
+const STEP_OF: Record<Step, string> = {
+  version: "'--version'*",
+  doctor: "'xtask doctor'*",
+  build: "'build '*",
+  run: "'xtask run'*",
+};
 
 /**
  * Writes a fake cargo into `dir` (created), behaving per step as given; a step not given prints
@@ -92,7 +99,9 @@ export function fakeCargo(dir: string, steps: Partial<Record<Step, StepBehaviour
     if (b.grandchild) {
       // Written to a temporary name and renamed, so a reader never sees a half-written pid.
       const pidFile = path.join(dir, `${step}.grandchild.pid`);
-      lines.push(`    sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${q(`${pidFile}.tmp`)}; mv ${q(`${pidFile}.tmp`)} ${q(pidFile)}`);
+      lines.push(
+        `    sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${q(`${pidFile}.tmp`)}; mv ${q(`${pidFile}.tmp`)} ${q(pidFile)}`,
+      );
     }
     if (b.sleepSeconds) lines.push(`    sleep ${b.sleepSeconds}`);
     lines.push(`    exit ${b.exit ?? 0}`, '    ;;');
@@ -134,7 +143,7 @@ export function fakeCargo(dir: string, steps: Partial<Record<Step, StepBehaviour
         for (const pid of [readPid(`${step}.pid`), readPid(`${step}.grandchild.pid`)]) {
           if (pid === undefined) continue;
           // Only if it is still ours (a pid can be reused): fake cargo's sh or its sleep.
-          let cmdline = '';
+          let cmdline: string;
           try {
             cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
           } catch {

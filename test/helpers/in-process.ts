@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import { main } from '../../src/main.js';
 import type { Ui } from '../../src/ui.js';
 
-export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = JSON.parse(
+  fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 export interface MainResult {
   code: number;
@@ -14,7 +16,10 @@ export interface MainResult {
 }
 
 /** `create-aya-atomic ...argv` in `cwd`, never verifying (add --verify yourself), with a clean environment. */
-export async function runMain(argv: readonly string[], opts: { cwd: string; env?: Record<string, string> }): Promise<MainResult> {
+export async function runMain(
+  argv: readonly string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<MainResult> {
   let stdout = '';
   let stderr = '';
   const mentionsVerify = argv.includes('--verify') || argv.includes('--no-verify');

@@ -11,7 +11,9 @@ export const RELEASE_0_1_0 = '6bc952ca2c17cebfb3be887d9a3329dea98bb228';
 /** Whether this clone has the history the release is built from (a shallow clone does not). */
 export function missingHistory(commit = RELEASE_0_1_0): string | undefined {
   const r = spawnSync('git', ['-C', ROOT, 'cat-file', '-e', `${commit}^{commit}`], { stdio: 'ignore' });
-  return r.status === 0 ? undefined : `commit ${commit.slice(0, 10)} (release 0.1.0) is not in this clone's history (a shallow clone?)`;
+  return r.status === 0
+    ? undefined
+    : `commit ${commit.slice(0, 10)} (release 0.1.0) is not in this clone's history (a shallow clone?)`;
 }
 
 export interface BuiltPackage {
@@ -32,7 +34,9 @@ export function packFromHistory(commit: string, workDir: string, packagesDir: st
   const archive = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', commit], { maxBuffer: 64 << 20 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
-    cwd: dir, stdio: 'ignore', env: { ...process.env, npm_config_loglevel: 'error' },
+    cwd: dir,
+    stdio: 'ignore',
+    env: { ...process.env, npm_config_loglevel: 'error' },
   });
   // esbuild's binary comes from its platform package; its install script only checks it.
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, stdio: 'ignore' });
@@ -65,7 +69,9 @@ export function copyAsVersion(version: string, workDir: string, change: (workspa
 function pack(dir: string, packagesDir: string): BuiltPackage {
   fs.mkdirSync(packagesDir, { recursive: true });
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packagesDir], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' },
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_loglevel: 'error' },
   });
   const [info] = JSON.parse(out) as { filename: string; version: string }[];
   return { dir, tarball: path.join(packagesDir, info.filename), version: info.version };

@@ -66,7 +66,10 @@ export class PtySession {
   }
 
   /** Starts `create-aya-atomic args` on a new terminal (adding --no-verify unless opts.verify), 200×50 unless told. */
-  static start(args: readonly string[], opts: { cwd: string; env?: EnvPatch; verify?: boolean; cols?: number; rows?: number }): PtySession {
+  static start(
+    args: readonly string[],
+    opts: { cwd: string; env?: EnvPatch; verify?: boolean; cols?: number; rows?: number },
+  ): PtySession {
     const size = ['--cols', String(opts.cols ?? 200), '--rows', String(opts.rows ?? 50)];
     const child = spawn('python3', [PTY_RELAY, ...size, '--', process.execPath, BIN, ...cliArgs(args, opts.verify)], {
       cwd: opts.cwd,

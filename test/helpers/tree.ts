@@ -46,7 +46,8 @@ export type TreeEntry =
 export function snapshot(dir: string): Record<string, TreeEntry> {
   const out: Record<string, TreeEntry> = {};
   // Entries that vanish while we look (a run still writing) are left out.
-  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
+  const gone = (e: unknown) =>
+    (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
   const walk = (abs: string, rel: string) => {
     let names: string[];
     try {
@@ -65,7 +66,11 @@ export function snapshot(dir: string): Record<string, TreeEntry> {
           out[key] = { type: 'dir', mode: st.mode & 0o7777 };
           walk(full, key);
         } else if (st.isFile()) {
-          out[key] = { type: 'file', sha256: createHash('sha256').update(fs.readFileSync(full)).digest('hex'), mode: st.mode & 0o7777 };
+          out[key] = {
+            type: 'file',
+            sha256: createHash('sha256').update(fs.readFileSync(full)).digest('hex'),
+            mode: st.mode & 0o7777,
+          };
         } else out[key] = { type: 'other' };
       } catch (e) {
         if (!gone(e)) throw e;

@@ -22,7 +22,9 @@ export function missingToolchain(): string | undefined {
   if (!existsSync(path.join(DEBIAN_TOOLCHAIN, 'cargo')) || !existsSync(path.join(DEBIAN_TOOLCHAIN, 'rustc'))) {
     return 'Debian rust-web toolchain (/usr/bin/cargo, /usr/bin/rustc) is not installed: run .ci/install-ebpf-toolchain.sh';
   }
-  const sysroot = execFileSync(path.join(DEBIAN_TOOLCHAIN, 'rustc'), ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
+  const sysroot = execFileSync(path.join(DEBIAN_TOOLCHAIN, 'rustc'), ['--print', 'sysroot'], {
+    encoding: 'utf8',
+  }).trim();
   if (!existsSync(path.join(sysroot, 'lib/rustlib/src/rust/library/Cargo.lock'))) {
     return `the library source for ${DEBIAN_TOOLCHAIN}/rustc is missing (apt-get install rust-web-src)`;
   }
@@ -49,7 +51,8 @@ skipUnlessCi(isRoot ? undefined : 'not running as root (the kernel checks need i
 skipUnlessCi(missingToolchain() ?? missingObjdump());
 
 /** Shared by every real build, so the dependencies compile once per run (and across runs on one machine). */
-export const SHARED_TARGET = process.env.AYA_ATOMIC_TEST_TARGET_DIR ?? path.join(os.tmpdir(), 'create-aya-atomic-test-target');
+export const SHARED_TARGET =
+  process.env.AYA_ATOMIC_TEST_TARGET_DIR ?? path.join(os.tmpdir(), 'create-aya-atomic-test-target');
 mkdirSync(SHARED_TARGET, { recursive: true });
 
 const created: string[] = [];
@@ -77,10 +80,12 @@ export function sh(cmd: string, args: string[], cwd: string, env: NodeJS.Process
   return spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
 }
 
-export const show = (r: SpawnSyncReturns<string>) => `exit ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+export const show = (r: SpawnSyncReturns<string>) =>
+  `exit ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** The eBPF object the loader's build script builds (into `<target dir>/ebpf`) for the crate `name`. */
-export const ebpfObject = (name: string) => path.join(SHARED_TARGET, 'ebpf', 'bpfel-unknown-none', 'release', `${name}-ebpf`);
+export const ebpfObject = (name: string) =>
+  path.join(SHARED_TARGET, 'ebpf', 'bpfel-unknown-none', 'release', `${name}-ebpf`);
 
 const TRACEFS = '/sys/kernel/tracing';
 const tracefsMounted = () => {

@@ -7,24 +7,38 @@ import { describe, expect, it } from 'vitest';
 import { ensureTracefs, isRoot, missingToolchain, sh, show } from './env.js';
 import { CARGO_ENV, workspace } from './workspace-cache.js';
 
-const skipReason = missingToolchain()
-  ?? (isRoot ? undefined : 'not root: loading BPF programs and turning on BPF statistics need root');
+const skipReason =
+  missingToolchain() ?? (isRoot ? undefined : 'not root: loading BPF programs and turning on BPF statistics need root');
 if (skipReason) console.warn(`kernel bench tests skipped: ${skipReason}`);
 
 const CALLS = 20_000;
 const RUNS = 3;
-const spread = expect.objectContaining({ median: expect.any(Number), min: expect.any(Number), max: expect.any(Number) });
+const spread = expect.objectContaining({
+  median: expect.any(Number),
+  min: expect.any(Number),
+  max: expect.any(Number),
+});
 
 describe.skipIf(Boolean(skipReason))('cargo xtask bench', () => {
   it('measures a tracepoint workspace and prints one JSON line with every figure', () => {
     ensureTracefs();
     const ws = workspace({ map: 'array', ordering: 'relaxed', program: 'tracepoint' });
-    const r = sh('cargo', ['xtask', 'bench', '--calls', String(CALLS), '--runs', String(RUNS), '--json'], ws.dir, CARGO_ENV);
+    const r = sh(
+      'cargo',
+      ['xtask', 'bench', '--calls', String(CALLS), '--runs', String(RUNS), '--json'],
+      ws.dir,
+      CARGO_ENV,
+    );
     expect(r.status, show(r)).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines, show(r)).toHaveLength(1);
     const out = JSON.parse(lines[0]);
-    expect(out).toMatchObject({ attached: 'tracepoint syscalls/sys_enter_getppid', map: 'Array', calls: CALLS, runs: RUNS });
+    expect(out).toMatchObject({
+      attached: 'tracepoint syscalls/sys_enter_getppid',
+      map: 'Array',
+      calls: CALLS,
+      runs: RUNS,
+    });
     for (const phase of [out.alone, out.contended]) {
       expect(phase).toMatchObject({ cost_ns: spread, counter_ns: spread, baseline_ns: spread });
       expect(phase.samples).toHaveLength(RUNS);
@@ -62,7 +76,11 @@ describe.skipIf(Boolean(skipReason))('cargo xtask bench', () => {
 
   it('rejects bench options without --bench, and a zero count (usage, exit 2)', () => {
     const ws = workspace({ map: 'array', ordering: 'relaxed', program: 'tracepoint' });
-    for (const args of [['run', '--', '--calls', '5'], ['bench', '--runs', '0'], ['run', '--', '--check', '--bench']]) {
+    for (const args of [
+      ['run', '--', '--calls', '5'],
+      ['bench', '--runs', '0'],
+      ['run', '--', '--check', '--bench'],
+    ]) {
       const r = sh('cargo', ['xtask', ...args], ws.dir, CARGO_ENV);
       expect(r.status, `cargo xtask ${args.join(' ')}\n${show(r)}`).toBe(2);
     }

@@ -26,7 +26,10 @@ export function addForms(code: string): Set<AddInstruction> {
     if (!load) continue;
     const [, reg, ptr] = load;
     const rest = lines.slice(i + 1, i + 6).join('\n');
-    if (new RegExp(`${reg} \\+= 0x1\\b`).test(rest) && new RegExp(`\\*\\(u64 \\*\\)\\(${ptr} \\+ 0x0\\) = ${reg}`).test(rest)) {
+    if (
+      new RegExp(`${reg} \\+= 0x1\\b`).test(rest) &&
+      new RegExp(`\\*\\(u64 \\*\\)\\(${ptr} \\+ 0x0\\) = ${reg}`).test(rest)
+    ) {
       forms.add('plain-add');
     }
   }

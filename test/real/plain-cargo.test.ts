@@ -11,7 +11,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addForms, programSection } from './objdump.js';
 import {
-  DEBIAN_TOOLCHAIN, OBJDUMP, cli, ensureTracefs, isRoot, missingObjdump, missingToolchain, removeTempDirs, sh, show, tempDir,
+  DEBIAN_TOOLCHAIN,
+  OBJDUMP,
+  cli,
+  ensureTracefs,
+  isRoot,
+  missingObjdump,
+  missingToolchain,
+  removeTempDirs,
+  sh,
+  show,
+  tempDir,
 } from './env.js';
 import { CARGO_ENV, embeddedObject, type Combo, type Workspace } from './workspace-cache.js';
 import { SHARED_TARGET, ebpfObject } from './env.js';
@@ -28,7 +38,10 @@ const HAS_KPROBES = (() => {
   }
 })();
 
-interface Case extends Combo { verify?: boolean; edit?: boolean }
+interface Case extends Combo {
+  verify?: boolean;
+  edit?: boolean;
+}
 const CASES: Case[] = [
   { map: 'array', ordering: 'relaxed', program: 'kprobe', verify: true },
   { map: 'hash', ordering: 'seqcst', program: 'tracepoint', verify: true },
@@ -42,10 +55,31 @@ const CASES: Case[] = [
 function fresh(c: Combo): Workspace {
   const name = `p-${c.map}-${c.ordering}-${c.program}`;
   const cwd = tempDir(name);
-  const gen = cli([name, '--map', c.map, '--ordering', c.ordering, '--program', c.program, '--toolchain', DEBIAN_TOOLCHAIN,
-    '--yes', '--no-git', '--no-verify'], cwd);
+  const gen = cli(
+    [
+      name,
+      '--map',
+      c.map,
+      '--ordering',
+      c.ordering,
+      '--program',
+      c.program,
+      '--toolchain',
+      DEBIAN_TOOLCHAIN,
+      '--yes',
+      '--no-git',
+      '--no-verify',
+    ],
+    cwd,
+  );
   expect(gen.status, show(gen)).toBe(0);
-  return { ...c, name, dir: path.join(cwd, name), object: ebpfObject(name), loader: (p) => path.join(SHARED_TARGET, p, name) };
+  return {
+    ...c,
+    name,
+    dir: path.join(cwd, name),
+    object: ebpfObject(name),
+    loader: (p) => path.join(SHARED_TARGET, p, name),
+  };
 }
 const cargo = (ws: Workspace, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ws.dir) =>
   sh('cargo', args, cwd, { ...CARGO_ENV, ...env });
@@ -53,7 +87,7 @@ const cargo = (ws: Workspace, args: string[], env: NodeJS.ProcessEnv = {}, cwd =
 describe.skipIf(Boolean(missing)).each(CASES)('$map + $ordering ($program)', (c) => {
   let ws: Workspace;
 
-  it('plain cargo works at the root with no xtask step first (and rust-analyzer\'s check)', () => {
+  it("plain cargo works at the root with no xtask step first (and rust-analyzer's check)", () => {
     ws = fresh(c);
     for (const args of [
       ['check', '--locked'],
@@ -76,7 +110,7 @@ describe.skipIf(Boolean(missing)).each(CASES)('$map + $ordering ($program)', (c)
     expect(r.stdout).toMatch(/^✓ bpf-linker /m);
   });
 
-  it.skipIf(!isRoot)('is accepted by the kernel\'s verifier (--check)', () => {
+  it.skipIf(!isRoot)("is accepted by the kernel's verifier (--check)", () => {
     const r = sh(ws.loader('debug'), ['--check'], ws.dir);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toMatch(/^accepted by the kernel's verifier: count_calls, baseline$/m);
@@ -138,7 +172,10 @@ describe.skipIf(Boolean(missing))('when the eBPF toolchain is missing', () => {
     const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
     const linkerDir = path.dirname(execFileSync('sh', ['-c', 'command -v bpf-linker'], { encoding: 'utf8' }).trim());
     const noLinker = {
-      PATH: (process.env.PATH ?? '').split(':').filter((dir) => dir !== linkerDir).join(':'),
+      PATH: (process.env.PATH ?? '')
+        .split(':')
+        .filter((dir) => dir !== linkerDir)
+        .join(':'),
       RUSTC: path.join(sysroot, 'bin', 'rustc'),
     };
     for (const [cargoPath, env, what] of [
@@ -157,7 +194,10 @@ describe.skipIf(Boolean(missing))('when the eBPF toolchain is missing', () => {
 
   it('AYA_BUILD_SKIP=1 lets cargo check and clippy pass; such a loader says it has no program', () => {
     const env = { EBPF_TOOLCHAIN: '/nonexistent/rust', AYA_BUILD_SKIP: '1' };
-    for (const args of [['check', '--locked'], ['clippy', '--locked', '--all-targets', '--', '-D', 'warnings']]) {
+    for (const args of [
+      ['check', '--locked'],
+      ['clippy', '--locked', '--all-targets', '--', '-D', 'warnings'],
+    ]) {
       const r = cargo(ws, args, env);
       expect(r.status, `cargo ${args.join(' ')}\n${show(r)}`).toBe(0);
       expect(r.stderr).toMatch(/AYA_BUILD_SKIP: the loader has no eBPF program/);

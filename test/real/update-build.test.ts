@@ -6,7 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_0_1_0, missingHistory, packFromHistory } from '../helpers/packages.js';
-import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, isRoot, missingToolchain, removeTempDirs, sh, show, skipUnlessCi, tempDir } from './env.js';
+import {
+  BIN,
+  DEBIAN_TOOLCHAIN,
+  SHARED_TARGET,
+  isRoot,
+  missingToolchain,
+  removeTempDirs,
+  sh,
+  show,
+  skipUnlessCi,
+  tempDir,
+} from './env.js';
 
 afterAll(removeTempDirs);
 
@@ -23,17 +34,41 @@ describe.skipIf(Boolean(skip))('a 0.1.0 workspace, updated, builds and counts', 
     const packages = path.join(work, 'packages');
     const v010 = packFromHistory(RELEASE_0_1_0, work, packages);
     const cliEnv = { ...process.env, CI: 'true', NO_COLOR: '1' };
-    execFileSync(process.execPath, [path.join(v010.dir, 'bin/create-aya-atomic.js'), NAME, '--program', 'tracepoint', '--map', 'per-cpu-array',
-      '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-verify', '--no-git'], { cwd: work, env: cliEnv, stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(v010.dir, 'bin/create-aya-atomic.js'),
+        NAME,
+        '--program',
+        'tracepoint',
+        '--map',
+        'per-cpu-array',
+        '--toolchain',
+        DEBIAN_TOOLCHAIN,
+        '--yes',
+        '--no-verify',
+        '--no-git',
+      ],
+      { cwd: work, env: cliEnv, stdio: 'ignore' },
+    );
     ws = path.join(work, NAME);
     // A team edit the update must keep: a note at the end of the common crate.
-    fs.appendFileSync(path.join(ws, `${NAME}-common/src/lib.rs`), '\n/// Kept by the team through updates.\npub const TEAM_NOTE: &str = "ours";\n');
-    const r = spawnSync(process.execPath, [BIN, '--update', '--no-verify'], { cwd: ws, encoding: 'utf8', env: { ...cliEnv, CREATE_AYA_ATOMIC_PACKAGES: packages } });
+    fs.appendFileSync(
+      path.join(ws, `${NAME}-common/src/lib.rs`),
+      '\n/// Kept by the team through updates.\npub const TEAM_NOTE: &str = "ours";\n',
+    );
+    const r = spawnSync(process.execPath, [BIN, '--update', '--no-verify'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...cliEnv, CREATE_AYA_ATOMIC_PACKAGES: packages },
+    });
     if (r.status !== 0) throw new Error(`--update exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   }, 600_000);
 
   it('keeps the edit and records this version', () => {
-    expect(fs.readFileSync(path.join(ws, `${NAME}-common/src/lib.rs`), 'utf8')).toContain('pub const TEAM_NOTE: &str = "ours";');
+    expect(fs.readFileSync(path.join(ws, `${NAME}-common/src/lib.rs`), 'utf8')).toContain(
+      'pub const TEAM_NOTE: &str = "ours";',
+    );
     expect(fs.readFileSync(path.join(ws, 'aya-atomic.toml'), 'utf8')).not.toContain('create-aya-atomic = "0.1.0"');
   });
 
@@ -44,12 +79,16 @@ describe.skipIf(Boolean(skip))('a 0.1.0 workspace, updated, builds and counts', 
     expect(fs.existsSync(loader)).toBe(true);
   }, 900_000);
 
-  it.skipIf(!isRoot)('passes --check and counts 200 runs of true (root)', () => {
-    const check = sh(loader, ['--check'], ws);
-    expect(check.status, show(check)).toBe(0);
-    const selftest = sh(loader, ['--selftest', '200'], ws);
-    expect(selftest.status, show(selftest)).toBe(0);
-    expect(selftest.stdout).toMatch(/observed: (\d+)/);
-    expect(Number(/observed: (\d+)/.exec(selftest.stdout)![1])).toBeGreaterThanOrEqual(200);
-  }, 300_000);
+  it.skipIf(!isRoot)(
+    'passes --check and counts 200 runs of true (root)',
+    () => {
+      const check = sh(loader, ['--check'], ws);
+      expect(check.status, show(check)).toBe(0);
+      const selftest = sh(loader, ['--selftest', '200'], ws);
+      expect(selftest.status, show(selftest)).toBe(0);
+      expect(selftest.stdout).toMatch(/observed: (\d+)/);
+      expect(Number(/observed: (\d+)/.exec(selftest.stdout)![1])).toBeGreaterThanOrEqual(200);
+    },
+    300_000,
+  );
 });

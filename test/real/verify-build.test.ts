@@ -4,7 +4,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, DEBIAN_TOOLCHAIN, SHARED_TARGET, cli, isRoot, missingToolchain, show, tempDir, removeTempDirs } from './env.js';
+import {
+  BIN,
+  DEBIAN_TOOLCHAIN,
+  SHARED_TARGET,
+  cli,
+  isRoot,
+  missingToolchain,
+  show,
+  tempDir,
+  removeTempDirs,
+} from './env.js';
 
 afterAll(removeTempDirs);
 
@@ -22,9 +32,13 @@ describe.skipIf(Boolean(missing))('verify: building the generated workspace', ()
   const verifyOnce = () => {
     if (report) return report;
     const cwd = tempDir('verify-ok');
-    const r = cli(['probe', '--program', 'tracepoint', '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-git', '--json'], cwd, {
-      CARGO_TARGET_DIR: SHARED_TARGET,
-    });
+    const r = cli(
+      ['probe', '--program', 'tracepoint', '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-git', '--json'],
+      cwd,
+      {
+        CARGO_TARGET_DIR: SHARED_TARGET,
+      },
+    );
     expect(r.status, show(r)).toBe(0);
     stderr = r.stderr;
     report = JSON.parse(r.stdout) as Record<string, any>;
@@ -34,7 +48,9 @@ describe.skipIf(Boolean(missing))('verify: building the generated workspace', ()
   it('builds the workspace for real with the Debian toolchain and exits 0', () => {
     const report = verifyOnce();
     expect(report.ok).toBe(true);
-    expect(report.verify.prerequisites.filter((p: { ok: boolean; optional?: boolean }) => !p.ok && !p.optional)).toEqual([]);
+    expect(
+      report.verify.prerequisites.filter((p: { ok: boolean; optional?: boolean }) => !p.ok && !p.optional),
+    ).toEqual([]);
     expect(report.verify.build.status).toBe('ok');
     expect(existsSync(report.verify.build.log)).toBe(true);
     expect(readFileSync(report.verify.build.log, 'utf8')).toMatch(/Finished `release` profile/);
@@ -63,7 +79,9 @@ describe.skipIf(Boolean(missing))('verify: building the generated workspace', ()
     });
     expect(r.status, show(r)).toBe(5);
     // The xtask is a member of the workspace: resolving it for the doctor is where the network is missed.
-    expect(r.stdout).toMatch(/Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now/);
+    expect(r.stdout).toMatch(
+      /Cannot resolve the workspace: crates could not be downloaded: run again online, or use --no-verify now/,
+    );
     expect(existsSync(path.join(cwd, 'probe', 'Cargo.toml'))).toBe(true);
   });
 
@@ -72,7 +90,9 @@ describe.skipIf(Boolean(missing))('verify: building the generated workspace', ()
     // A fresh target directory, so the build runs long enough to be interrupted.
     const target = path.join(cwd, 'target');
     const child = spawn(process.execPath, [BIN, 'sigprobe', '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-git'], {
-      cwd, env: { ...process.env, CI: 'true', NO_COLOR: '1', CARGO_TARGET_DIR: target }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', CARGO_TARGET_DIR: target },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

@@ -13,7 +13,11 @@ import { DEBIAN_TOOLCHAIN, ROOT, SHARED_TARGET, cli, ebpfObject, sh, show } from
 export type MapKind = 'array' | 'per-cpu-array' | 'hash' | 'per-cpu-hash' | 'lru-hash' | 'lru-per-cpu-hash';
 export type Ordering = 'relaxed' | 'acquire' | 'release' | 'acqrel' | 'seqcst';
 export type Program = 'kprobe' | 'tracepoint';
-export interface Combo { map: MapKind; ordering: Ordering; program: Program }
+export interface Combo {
+  map: MapKind;
+  ordering: Ordering;
+  program: Program;
+}
 
 export interface Workspace extends Combo {
   /** The crate name: `w-<map>-<ordering>-<program>`. */
@@ -27,7 +31,8 @@ export interface Workspace extends Combo {
 }
 
 /** Where the cached workspaces live (override with AYA_ATOMIC_TEST_WORKSPACES). */
-export const CACHE_DIR = process.env.AYA_ATOMIC_TEST_WORKSPACES ?? path.join(os.tmpdir(), 'create-aya-atomic-test-workspaces');
+export const CACHE_DIR =
+  process.env.AYA_ATOMIC_TEST_WORKSPACES ?? path.join(os.tmpdir(), 'create-aya-atomic-test-workspaces');
 export const CARGO_ENV = { CARGO_TARGET_DIR: SHARED_TARGET, CARGO_TERM_COLOR: 'never' };
 
 let generatorHash: string | undefined;
@@ -54,17 +59,36 @@ export function workspace(combo: Combo): Workspace {
   const dir = path.join(CACHE_DIR, name);
   const stampFile = path.join(CACHE_DIR, `${name}.stamp`);
   const stamp = `${generatorStamp()} ${combo.map} ${combo.ordering} ${combo.program} ${DEBIAN_TOOLCHAIN}`;
-  const cached = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && existsSync(path.join(dir, 'Cargo.lock'));
+  const cached =
+    existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && existsSync(path.join(dir, 'Cargo.lock'));
   if (!cached) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(CACHE_DIR, { recursive: true });
-    const gen = cli([name, '--map', combo.map, '--ordering', combo.ordering, '--program', combo.program,
-      '--toolchain', DEBIAN_TOOLCHAIN, '--yes', '--no-git', '--no-verify'], CACHE_DIR);
+    const gen = cli(
+      [
+        name,
+        '--map',
+        combo.map,
+        '--ordering',
+        combo.ordering,
+        '--program',
+        combo.program,
+        '--toolchain',
+        DEBIAN_TOOLCHAIN,
+        '--yes',
+        '--no-git',
+        '--no-verify',
+      ],
+      CACHE_DIR,
+    );
     if (gen.status !== 0) throw new Error(`generating ${name} failed:\n${show(gen)}`);
     writeFileSync(stampFile, stamp);
   }
   return {
-    ...combo, name, dir, object: ebpfObject(name),
+    ...combo,
+    name,
+    dir,
+    object: ebpfObject(name),
     loader: (profile) => path.join(SHARED_TARGET, profile, name),
   };
 }

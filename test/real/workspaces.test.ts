@@ -15,22 +15,25 @@ if (missing) console.warn(`disassembly tests skipped: ${missing}`);
 // map, then for relaxed and for the other orderings: the add's instruction and the BPF cpu.
 const EXPECTED: [MapKind, AddInstruction, AddInstruction, string][] = [
   //  map                 relaxed        acquire / release / acqrel / seqcst   cpu of the latter
-  ['array',            'locked-add', 'atomic-fetch-add', 'v3'],
-  ['per-cpu-array',    'plain-add',  'plain-add',        'generic'],
-  ['hash',             'locked-add', 'atomic-fetch-add', 'v3'],
-  ['per-cpu-hash',     'plain-add',  'plain-add',        'generic'],
-  ['lru-hash',         'locked-add', 'atomic-fetch-add', 'v3'],
-  ['lru-per-cpu-hash', 'plain-add',  'plain-add',        'generic'],
+  ['array', 'locked-add', 'atomic-fetch-add', 'v3'],
+  ['per-cpu-array', 'plain-add', 'plain-add', 'generic'],
+  ['hash', 'locked-add', 'atomic-fetch-add', 'v3'],
+  ['per-cpu-hash', 'plain-add', 'plain-add', 'generic'],
+  ['lru-hash', 'locked-add', 'atomic-fetch-add', 'v3'],
+  ['lru-per-cpu-hash', 'plain-add', 'plain-add', 'generic'],
 ];
 const ORDERINGS: Ordering[] = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'];
 
-const cases = EXPECTED.flatMap(([map, relaxed, other, cpu], m) => ORDERINGS.map((ordering, i) => ({
-  map, ordering,
-  // Both program types across the table (the kernel matrix builds both for relaxed and seqcst).
-  program: ((m + i) % 2 ? 'tracepoint' : 'kprobe') as Program,
-  instruction: ordering === 'relaxed' ? relaxed : other,
-  cpu: ordering === 'relaxed' ? 'generic' : cpu,
-})))
+const cases = EXPECTED.flatMap(([map, relaxed, other, cpu], m) =>
+  ORDERINGS.map((ordering, i) => ({
+    map,
+    ordering,
+    // Both program types across the table (the kernel matrix builds both for relaxed and seqcst).
+    program: ((m + i) % 2 ? 'tracepoint' : 'kprobe') as Program,
+    instruction: ordering === 'relaxed' ? relaxed : other,
+    cpu: ordering === 'relaxed' ? 'generic' : cpu,
+  })),
+)
   // cpu generic first, then v3: fewer switches between the two builds of `core`.
   .sort((a, b) => Number(a.cpu === 'v3') - Number(b.cpu === 'v3'));
 

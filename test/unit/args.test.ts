@@ -18,26 +18,66 @@ const usage = (argv: string[]): string => {
 describe('parseArgs', () => {
   it('collects the directory, values and switches', () => {
     expect(
-      parseArgs(['probe', '--name', 'p', '--map=hash', '--ordering', 'SeqCst', '--program', 'tracepoint', '--attach', 'a/b',
-        '--toolchain', 'stable', '--config', 'c.toml', '-y', '--overwrite', '--no-git', '--no-verify', '--offline',
-        '--dry-run', '--json', '--no-color']),
+      parseArgs([
+        'probe',
+        '--name',
+        'p',
+        '--map=hash',
+        '--ordering',
+        'SeqCst',
+        '--program',
+        'tracepoint',
+        '--attach',
+        'a/b',
+        '--toolchain',
+        'stable',
+        '--config',
+        'c.toml',
+        '-y',
+        '--overwrite',
+        '--no-git',
+        '--no-verify',
+        '--offline',
+        '--dry-run',
+        '--json',
+        '--no-color',
+      ]),
     ).toEqual({
       positionals: ['probe'],
       values: { name: 'p', map: 'hash', ordering: 'SeqCst', program: 'tracepoint', attach: 'a/b', toolchain: 'stable' },
       config: 'c.toml',
-      switches: { yes: true, overwrite: true, git: false, verify: false, offline: true, dryRun: true, json: true, color: false },
+      switches: {
+        yes: true,
+        overwrite: true,
+        git: false,
+        verify: false,
+        offline: true,
+        dryRun: true,
+        json: true,
+        color: false,
+      },
     });
   });
 
   it('reads positive forms and the short flags', () => {
     expect(parseArgs(['--git', '--verify', '--yes', '-h', '-v', '--color', '--update']).switches).toEqual({
-      git: true, verify: true, yes: true, help: true, version: true, color: true, update: true,
+      git: true,
+      verify: true,
+      yes: true,
+      help: true,
+      version: true,
+      color: true,
+      update: true,
     });
     expect(parseArgs([])).toEqual({ positionals: [], values: {}, switches: {} });
   });
 
   it('after --, everything is positional', () => {
-    expect(parseArgs(['--yes', '--', '--json', '-y'])).toEqual({ positionals: ['--json', '-y'], values: {}, switches: { yes: true } });
+    expect(parseArgs(['--yes', '--', '--json', '-y'])).toEqual({
+      positionals: ['--json', '-y'],
+      values: {},
+      switches: { yes: true },
+    });
   });
 
   it('an inline value may start with a dash; "-" and "." are directories', () => {
@@ -49,7 +89,10 @@ describe('parseArgs', () => {
   it.each([
     [['--map', 'array', '--map', 'hash'], '--map "hash" repeats --map "array"; give each option once'],
     [['--map=array', '--map', 'array'], '--map "array" repeats --map "array"; give each option once'],
-    [['--config', 'a.toml', '--config', 'b.toml'], '--config "b.toml" repeats --config "a.toml"; give each option once'],
+    [
+      ['--config', 'a.toml', '--config', 'b.toml'],
+      '--config "b.toml" repeats --config "a.toml"; give each option once',
+    ],
     [['--verify', '--no-verify'], '--no-verify repeats --verify; give each option once'],
     [['-h', '--help'], '--help repeats -h; give each option once'],
   ])('refuses a repeated option %j', (argv, message) => {
@@ -86,13 +129,50 @@ describe('helpText', () => {
 
   it('lists every flag, the values of each choice and the exit codes, with the version', () => {
     expect(lines[0]).toMatch(/^create-aya-atomic 1\.2\.3: /);
-    for (const flag of ['--name <crate>', '--map <map>', '--ordering <ordering>', '--program <type>', '--attach <target>', '--toolchain <toolchain>', '--config <file>',
-      '-y, --yes', '--overwrite', '--git / --no-git', '--verify / --no-verify', '--offline', '--dry-run', '--json', '--update', '--color / --no-color',
-      '-h, --help', '-v, --version']) {
-      expect(lines.some((l) => l.startsWith(`  ${flag}`)), flag).toBe(true);
+    for (const flag of [
+      '--name <crate>',
+      '--map <map>',
+      '--ordering <ordering>',
+      '--program <type>',
+      '--attach <target>',
+      '--toolchain <toolchain>',
+      '--config <file>',
+      '-y, --yes',
+      '--overwrite',
+      '--git / --no-git',
+      '--verify / --no-verify',
+      '--offline',
+      '--dry-run',
+      '--json',
+      '--update',
+      '--color / --no-color',
+      '-h, --help',
+      '-v, --version',
+    ]) {
+      expect(
+        lines.some((l) => l.startsWith(`  ${flag}`)),
+        flag,
+      ).toBe(true);
     }
-    for (const value of ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash', 'relaxed', 'acquire', 'release', 'acqrel', 'seqcst', 'kprobe', 'tracepoint']) {
-      expect(lines.some((l) => l.startsWith(`      ${value} `)), value).toBe(true);
+    for (const value of [
+      'array',
+      'per-cpu-array',
+      'hash',
+      'per-cpu-hash',
+      'lru-hash',
+      'lru-per-cpu-hash',
+      'relaxed',
+      'acquire',
+      'release',
+      'acqrel',
+      'seqcst',
+      'kprobe',
+      'tracepoint',
+    ]) {
+      expect(
+        lines.some((l) => l.startsWith(`      ${value} `)),
+        value,
+      ).toBe(true);
     }
     expect(text).toContain('Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty,');
     expect(text).toContain('6 updated with conflicts to resolve, 130 cancelled');

@@ -5,7 +5,11 @@ import { CliError, EXIT } from '../../src/errors.js';
 import type { Options } from '../../src/options.js';
 
 const options: Options = {
-  name: 'probe', map: 'per-cpu-hash', ordering: 'acqrel', program: 'tracepoint', attach: 'sched/sched_switch',
+  name: 'probe',
+  map: 'per-cpu-hash',
+  ordering: 'acqrel',
+  program: 'tracepoint',
+  attach: 'sched/sched_switch',
   toolchain: '/opt/rust-bpf/bin',
 };
 
@@ -23,7 +27,10 @@ const fails = (text: string): string => {
 describe('aya-atomic.toml', () => {
   it('round-trips', () => {
     const text = serializeConfig(options, '1.0.0');
-    const keys = text.split('\n').filter((l) => /^[a-z]/.test(l)).map((l) => l.split(' = ')[0]);
+    const keys = text
+      .split('\n')
+      .filter((l) => /^[a-z]/.test(l))
+      .map((l) => l.split(' = ')[0]);
     expect(keys).toEqual(['create-aya-atomic', 'name', 'map', 'ordering', 'program', 'attach', 'toolchain']); // never the directory
     expect(parseConfig(text, 'x.toml')).toEqual({ values: options, version: '1.0.0' });
   });
@@ -42,10 +49,18 @@ describe('aya-atomic.toml', () => {
   it('rejects a duplicate key', () => {
     expect(fails('map = "hash"\nmap = "array"\n')).toMatch(/x\.toml:2: map is set twice/);
   });
-  it.each(['map = hash', 'map = "hash', "map = 'hash", 'map = "ha"sh"', 'map = 1', 'map = "a\\qb"', 'map = "\\u12"', 'map = "\\U00110000"', 'map = "\\uD800"', 'map = "x" y'])(
-    'rejects the value in %j',
-    (line) => {
-      expect(fails(`${line}\n`)).toMatch(/x\.toml:1: the value of map is not a quoted string/);
-    },
-  );
+  it.each([
+    'map = hash',
+    'map = "hash',
+    "map = 'hash",
+    'map = "ha"sh"',
+    'map = 1',
+    'map = "a\\qb"',
+    'map = "\\u12"',
+    'map = "\\U00110000"',
+    'map = "\\uD800"',
+    'map = "x" y',
+  ])('rejects the value in %j', (line) => {
+    expect(fails(`${line}\n`)).toMatch(/x\.toml:1: the value of map is not a quoted string/);
+  });
 });

@@ -29,14 +29,44 @@ describe('what the options write', () => {
   it('the defaults: the files listed in --json are exactly the files on disk, the options recorded', async () => {
     const { target, result } = await gen(['--json']);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ schemaVersion: 2, ok: true, exitCode: 0, directory: target, git: { status: 'skipped' }, verify: { status: 'skipped' } });
-    expect(report.options).toEqual({ name: 'probe', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' });
+    expect(report).toMatchObject({
+      schemaVersion: 2,
+      ok: true,
+      exitCode: 0,
+      directory: target,
+      git: { status: 'skipped' },
+      verify: { status: 'skipped' },
+    });
+    expect(report.options).toEqual({
+      name: 'probe',
+      map: 'array',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'auto',
+      toolchain: 'nightly',
+    });
     const listed = (report.files as { path: string; action: string }[]).map((f) => f.path).sort();
     expect(listed).toEqual(filesIn(target));
     expect(new Set((report.files as { action: string }[]).map((f) => f.action))).toEqual(new Set(['create']));
-    expect(listed).toEqual(expect.arrayContaining(['Cargo.toml', 'aya-atomic.toml', '.gitignore', '.cargo/config.toml', 'probe-ebpf/src/counter.rs', 'probe/Cargo.toml', 'probe-common/Cargo.toml']));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'Cargo.toml',
+        'aya-atomic.toml',
+        '.gitignore',
+        '.cargo/config.toml',
+        'probe-ebpf/src/counter.rs',
+        'probe/Cargo.toml',
+        'probe-common/Cargo.toml',
+      ]),
+    );
     expect(readToml(target)).toEqual({
-      'create-aya-atomic': VERSION, name: 'probe', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly',
+      'create-aya-atomic': VERSION,
+      name: 'probe',
+      map: 'array',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'auto',
+      toolchain: 'nightly',
     });
     expect(fs.existsSync(path.join(target, '.git'))).toBe(false);
     // Human text on stderr under --json; without verify, nothing about prerequisites.
@@ -46,7 +76,9 @@ describe('what the options write', () => {
 
   it('the run says what it creates and where, and what to type next', async () => {
     const { result } = await gen([]);
-    expect(result.stdout).toMatch(/^Creating probe in probe\n {2}map array, ordering relaxed, kprobe on auto, eBPF toolchain nightly\n {2}the add compiles to /);
+    expect(result.stdout).toMatch(
+      /^Creating probe in probe\n {2}map array, ordering relaxed, kprobe on auto, eBPF toolchain nightly\n {2}the add compiles to /,
+    );
     expect(result.stdout).toContain('Next steps:\n  cd probe\n');
     expect(result.stdout).toContain('  cargo xtask run -- --selftest 1000    # prove it counts: 1000 runs of true\n');
   });
@@ -54,7 +86,8 @@ describe('what the options write', () => {
   it('--name names the three crates', async () => {
     const { target } = await gen(['--name', 'other_name']);
     expect(readToml(target).name).toBe('other_name');
-    for (const d of ['other_name', 'other_name-ebpf', 'other_name-common']) expect(fs.statSync(path.join(target, d)).isDirectory(), d).toBe(true);
+    for (const d of ['other_name', 'other_name-ebpf', 'other_name-common'])
+      expect(fs.statSync(path.join(target, d)).isDirectory(), d).toBe(true);
     expect(fs.existsSync(path.join(target, 'probe-ebpf'))).toBe(false);
     expect(fs.readFileSync(path.join(target, 'Cargo.toml'), 'utf8')).toContain('other_name-ebpf');
   });
@@ -62,7 +95,9 @@ describe('what the options write', () => {
   it('a per-CPU map records the ordering and says it does not apply', async () => {
     const { target, result } = await gen(['--map', 'per-cpu-hash', '--ordering', 'SeqCst']);
     expect(readToml(target)).toMatchObject({ map: 'per-cpu-hash', ordering: 'seqcst' });
-    expect(result.stdout).toContain('  map per-cpu-hash, ordering seqcst (not applicable: per-CPU maps use a plain add), kprobe on auto, eBPF toolchain nightly\n');
+    expect(result.stdout).toContain(
+      '  map per-cpu-hash, ordering seqcst (not applicable: per-CPU maps use a plain add), kprobe on auto, eBPF toolchain nightly\n',
+    );
   });
 
   it('a shared map with seqcst: the ordering applies', async () => {
@@ -72,7 +107,10 @@ describe('what the options write', () => {
   });
 
   it('--program tracepoint takes syscalls/sys_enter_execve; --attach category/name brings the tracepoint itself', async () => {
-    expect(readToml((await gen(['--program', 'tracepoint'])).target)).toMatchObject({ program: 'tracepoint', attach: 'syscalls/sys_enter_execve' });
+    expect(readToml((await gen(['--program', 'tracepoint'])).target)).toMatchObject({
+      program: 'tracepoint',
+      attach: 'syscalls/sys_enter_execve',
+    });
     const { target, result } = await gen(['--attach', 'sched/sched_switch']);
     expect(readToml(target)).toMatchObject({ program: 'tracepoint', attach: 'sched/sched_switch' });
     // Only the default targets count execve: no selftest hint for another one.
@@ -109,7 +147,9 @@ describe('names from the directory', () => {
   it('"prøbé" becomes prb, saying what it dropped', async () => {
     const { cwd, result } = await derive('prøbé');
     expect(result.stdout).toContain('Creating prb in prøbé\n');
-    expect(result.stdout).toContain('  crate name "prb", from the directory "prøbé" (dropped "ø", "é": not allowed in crate names); --name sets another\n');
+    expect(result.stdout).toContain(
+      '  crate name "prb", from the directory "prøbé" (dropped "ø", "é": not allowed in crate names); --name sets another\n',
+    );
     expect(readToml(path.join(cwd, 'prøbé')).name).toBe('prb');
   });
 
@@ -180,19 +220,37 @@ describe('--dry-run', () => {
 
 // Issue 13, item 16.
 describe('--config', () => {
-  const CHOICES = ['--map', 'lru-hash', '--ordering', 'acq_rel', '--program', 'tracepoint', '--attach', 'sched/sched_switch', '--toolchain', 'nightly-2026-01-02'];
+  const CHOICES = [
+    '--map',
+    'lru-hash',
+    '--ordering',
+    'acq_rel',
+    '--program',
+    'tracepoint',
+    '--attach',
+    'sched/sched_switch',
+    '--toolchain',
+    'nightly-2026-01-02',
+  ];
 
   it('a replay into another directory takes the choices, and the name of the new directory', async () => {
     const cwd = tmp();
     expect((await runMain(['alpha', '--yes', '--no-git', '--name', 'replayed', ...CHOICES], { cwd })).code).toBe(0);
     expect(readToml(path.join(cwd, 'alpha'))).toEqual({
-      'create-aya-atomic': VERSION, name: 'replayed', map: 'lru-hash', ordering: 'acqrel', program: 'tracepoint',
-      attach: 'sched/sched_switch', toolchain: 'nightly-2026-01-02',
+      'create-aya-atomic': VERSION,
+      name: 'replayed',
+      map: 'lru-hash',
+      ordering: 'acqrel',
+      program: 'tracepoint',
+      attach: 'sched/sched_switch',
+      toolchain: 'nightly-2026-01-02',
     });
     const result = await runMain(['beta', '--no-git', '--config', 'alpha/aya-atomic.toml'], { cwd });
     expect(result.code, showMain(result)).toBe(0);
     expect(result.stdout).toMatch(/^Creating beta in beta\n/);
-    expect(result.stdout).toContain(`  replaying the choices of "replayed" from alpha/aya-atomic.toml (create-aya-atomic ${VERSION}); flags win\n`);
+    expect(result.stdout).toContain(
+      `  replaying the choices of "replayed" from alpha/aya-atomic.toml (create-aya-atomic ${VERSION}); flags win\n`,
+    );
     expect(fs.existsSync(path.join(cwd, 'beta', 'replayed-ebpf'))).toBe(false);
     // Byte for byte what the same choices given as flags write into a directory of that name.
     const direct = tmp();
@@ -215,7 +273,7 @@ describe('--overwrite', () => {
   const CONFLICTS = ['Cargo.toml', 'README.md', 'probe-common/Cargo.toml', 'probe-ebpf', 'xtask'];
   const under = (p: string, prefix: string) => p === prefix || p.startsWith(`${prefix}/`);
 
-  it('replaces only the template\'s paths, keeps each original in the named backup, moves links as links', async () => {
+  it("replaces only the template's paths, keeps each original in the named backup, moves links as links", async () => {
     const { root, outside, target } = populated();
     const before = snapshot(target);
     const outsideBefore = snapshot(outside);
@@ -252,8 +310,14 @@ describe('--overwrite', () => {
     const report = JSON.parse(result.stdout);
     expect(path.dirname(report.backupDir)).toBe(target);
     expect(path.basename(report.backupDir)).toMatch(/^\.aya-atomic-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
-    const replaced = (report.files as { path: string; action: string }[]).filter((f) => f.action === 'replace').map((f) => f.path);
-    for (const p of replaced) expect(CONFLICTS.some((c) => under(p, c)), p).toBe(true);
+    const replaced = (report.files as { path: string; action: string }[])
+      .filter((f) => f.action === 'replace')
+      .map((f) => f.path);
+    for (const p of replaced)
+      expect(
+        CONFLICTS.some((c) => under(p, c)),
+        p,
+      ).toBe(true);
     for (const c of ['Cargo.toml', 'README.md', 'probe-common/Cargo.toml']) expect(replaced).toContain(c);
     expect(replaced.some((p) => p.startsWith('probe-ebpf/'))).toBe(true);
     expect(replaced.some((p) => p.startsWith('xtask/'))).toBe(true);
@@ -291,11 +355,20 @@ describe('--overwrite', () => {
 describe('usage errors (exit 2): the value named, nothing written', () => {
   it.each([
     [['--name', '$(touch pwned)'], '--name: crate name "$(touch pwned)" is not valid; use lower-case ASCII letters'],
-    [['--attach', '`touch pwned`'], '--attach: attach target "`touch pwned`" is not a kernel symbol; for a kprobe use "auto" or a kernel symbol name'],
-    [['--toolchain', 'nightly;touch pwned'], '--toolchain: toolchain "nightly;touch pwned" is not valid; use a rustup toolchain name'],
+    [
+      ['--attach', '`touch pwned`'],
+      '--attach: attach target "`touch pwned`" is not a kernel symbol; for a kprobe use "auto" or a kernel symbol name',
+    ],
+    [
+      ['--toolchain', 'nightly;touch pwned'],
+      '--toolchain: toolchain "nightly;touch pwned" is not valid; use a rustup toolchain name',
+    ],
     [['--map', 'hash', '--map', 'array'], '--map "array" repeats --map "hash"; give each option once'],
     // Issue 13, item 1: a crate folder where cargo writes its build output would be lost to `cargo clean`.
-    [['--name', 'target'], '--name: crate name "target" puts the crate folder "target" where cargo writes its build output: its sources would be lost (cargo clean, git)'],
+    [
+      ['--name', 'target'],
+      '--name: crate name "target" puts the crate folder "target" where cargo writes its build output: its sources would be lost (cargo clean, git)',
+    ],
   ])('%j', async (args, message) => {
     const cwd = tmp();
     const result = await runMain(['out', '--yes', '--no-git', ...args], { cwd });
@@ -316,8 +389,16 @@ describe('usage errors (exit 2): the value named, nothing written', () => {
 
   it.each([
     ['an unknown key', 'map = "hash"\ndirectory = "somewhere"\n', 'bad.toml:2: unknown key "directory"'],
-    ['a hostile attach target', 'attach = "x\\"); std::process::exit(1); (\\""\n', 'bad.toml: attach: attach target "x\\"); std::process::exit(1); (\\"" is not a kernel symbol'],
-    ['a target that does not fit the recorded program', 'program = "kprobe"\nattach = "sched/sched_switch"\n', 'bad.toml: attach: attach target "sched/sched_switch" is not a kernel symbol'],
+    [
+      'a hostile attach target',
+      'attach = "x\\"); std::process::exit(1); (\\""\n',
+      'bad.toml: attach: attach target "x\\"); std::process::exit(1); (\\"" is not a kernel symbol',
+    ],
+    [
+      'a target that does not fit the recorded program',
+      'program = "kprobe"\nattach = "sched/sched_switch"\n',
+      'bad.toml: attach: attach target "sched/sched_switch" is not a kernel symbol',
+    ],
   ])('a --config file with %s names the file', async (_, contents, message) => {
     const cwd = tmp();
     fs.writeFileSync(path.join(cwd, 'bad.toml'), contents);
@@ -328,40 +409,89 @@ describe('usage errors (exit 2): the value named, nothing written', () => {
   });
 
   it.each([
-    [['--map', 'nope'], 2, 'usage', '--map: map "nope" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash'],
-    [['--name', 'fn'], 2, 'usage', '--name: crate name "fn" is a Rust keyword; choose another name: lower-case ASCII letters, digits, "-" and "_", starting with a letter, at most 64 characters (e.g. my-probe)'],
-  ] as const)('with --json, %j is the JSON report of the error, without files', async (args, exitCode, kind, message) => {
-    const cwd = tmp();
-    const result = await runMain(['probe', '--json', ...args], { cwd });
-    expect(result.code).toBe(exitCode);
-    expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 2, ok: false, exitCode, error: { kind, message } });
-    expect(fs.readdirSync(cwd)).toEqual([]);
-  });
+    [
+      ['--map', 'nope'],
+      2,
+      'usage',
+      '--map: map "nope" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash',
+    ],
+    [
+      ['--name', 'fn'],
+      2,
+      'usage',
+      '--name: crate name "fn" is a Rust keyword; choose another name: lower-case ASCII letters, digits, "-" and "_", starting with a letter, at most 64 characters (e.g. my-probe)',
+    ],
+  ] as const)(
+    'with --json, %j is the JSON report of the error, without files',
+    async (args, exitCode, kind, message) => {
+      const cwd = tmp();
+      const result = await runMain(['probe', '--json', ...args], { cwd });
+      expect(result.code).toBe(exitCode);
+      expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 2, ok: false, exitCode, error: { kind, message } });
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    },
+  );
 
   it('with --json, a non-empty directory is exit 3, reported as such', async () => {
     const cwd = tmp();
     fs.writeFileSync(path.join(cwd, 'x'), 'x');
     const result = await runMain(['.', '--json', '--name', 'probe'], { cwd });
     expect(result.code).toBe(3);
-    expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 2, ok: false, exitCode: 3, error: { kind: 'not-empty' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      schemaVersion: 2,
+      ok: false,
+      exitCode: 3,
+      error: { kind: 'not-empty' },
+    });
   });
 });
 
 // Issue 13, item 6: a target that can never be a directory is a usage error with the accurate reason.
 describe('a target that can never be a directory (exit 2): the reason, nothing written or changed', () => {
   it.each([
-    ['a file', (cwd: string) => fs.writeFileSync(path.join(cwd, 'probe'), 'a file\n'), 'probe', () => '"probe" is a file'],
-    ['a link to a file', (cwd: string) => (fs.writeFileSync(path.join(cwd, 'real'), 'x\n'), fs.symlinkSync('real', path.join(cwd, 'probe'))), 'probe',
-      () => '"probe" is a symbolic link to something that is not a directory'],
+    [
+      'a file',
+      (cwd: string) => fs.writeFileSync(path.join(cwd, 'probe'), 'a file\n'),
+      'probe',
+      () => '"probe" is a file',
+    ],
+    [
+      'a link to a file',
+      (cwd: string) => (
+        fs.writeFileSync(path.join(cwd, 'real'), 'x\n'),
+        fs.symlinkSync('real', path.join(cwd, 'probe'))
+      ),
+      'probe',
+      () => '"probe" is a symbolic link to something that is not a directory',
+    ],
     ['a device', () => {}, '/dev/null', () => '"/dev/null" is a device'],
-    ['a dangling symbolic link', (cwd: string) => fs.symlinkSync('nowhere', path.join(cwd, 'probe')), 'probe',
-      () => '"probe" is a symbolic link to nothing (a dangling link)'],
-    ['a symbolic link loop', (cwd: string) => (fs.symlinkSync('loop-b', path.join(cwd, 'probe')), fs.symlinkSync('probe', path.join(cwd, 'loop-b'))), 'probe',
-      () => '"probe" is a symbolic link loop'],
-    ['a path below a file', (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'), 'a-file/probe',
-      (cwd: string) => `"a-file/probe" lies below ${cwd}/a-file, which is a file`],
-    ['a path two levels below a file', (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'), 'a-file/sub/probe',
-      (cwd: string) => `"a-file/sub/probe" lies below ${cwd}/a-file, which is a file`],
+    [
+      'a dangling symbolic link',
+      (cwd: string) => fs.symlinkSync('nowhere', path.join(cwd, 'probe')),
+      'probe',
+      () => '"probe" is a symbolic link to nothing (a dangling link)',
+    ],
+    [
+      'a symbolic link loop',
+      (cwd: string) => (
+        fs.symlinkSync('loop-b', path.join(cwd, 'probe')),
+        fs.symlinkSync('probe', path.join(cwd, 'loop-b'))
+      ),
+      'probe',
+      () => '"probe" is a symbolic link loop',
+    ],
+    [
+      'a path below a file',
+      (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'),
+      'a-file/probe',
+      (cwd: string) => `"a-file/probe" lies below ${cwd}/a-file, which is a file`,
+    ],
+    [
+      'a path two levels below a file',
+      (cwd: string) => fs.writeFileSync(path.join(cwd, 'a-file'), 'x\n'),
+      'a-file/sub/probe',
+      (cwd: string) => `"a-file/sub/probe" lies below ${cwd}/a-file, which is a file`,
+    ],
   ])('%s', async (_, make, target, reason) => {
     const cwd = tmp();
     make(cwd);

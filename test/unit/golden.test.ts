@@ -10,14 +10,35 @@ import { planWorkspace, templatesNeeded } from '../../src/plan.js';
 import { loadTemplates } from '../../src/templates.js';
 
 const GOLDEN = fileURLToPath(new URL('../golden', import.meta.url));
-const VERSION: string = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version;
+const VERSION: string = JSON.parse(
+  fs.readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+).version;
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const CASES: Record<string, Options> = {
-  default: { name: 'probe', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' },
-  'hash-seqcst-kprobe': { name: 'hash-probe', map: 'hash', ordering: 'seqcst', program: 'kprobe', attach: 'auto', toolchain: 'nightly' },
+  default: {
+    name: 'probe',
+    map: 'array',
+    ordering: 'relaxed',
+    program: 'kprobe',
+    attach: 'auto',
+    toolchain: 'nightly',
+  },
+  'hash-seqcst-kprobe': {
+    name: 'hash-probe',
+    map: 'hash',
+    ordering: 'seqcst',
+    program: 'kprobe',
+    attach: 'auto',
+    toolchain: 'nightly',
+  },
   'lru-per-cpu-hash-tracepoint': {
-    name: 'lru-probe', map: 'lru-per-cpu-hash', ordering: 'relaxed', program: 'tracepoint', attach: 'syscalls/sys_enter_execve', toolchain: '/usr/bin',
+    name: 'lru-probe',
+    map: 'lru-per-cpu-hash',
+    ordering: 'relaxed',
+    program: 'tracepoint',
+    attach: 'syscalls/sys_enter_execve',
+    toolchain: '/usr/bin',
   },
 };
 
@@ -36,7 +57,9 @@ function onDisk(dir: string): Map<string, string> {
 
 describe.each(Object.entries(CASES))('golden tree %s', (name, options) => {
   const dir = path.join(GOLDEN, name);
-  const rendered = new Map(planWorkspace(options, VERSION, loadTemplates(templatesNeeded(options))).map((f) => [f.path, f.contents]));
+  const rendered = new Map(
+    planWorkspace(options, VERSION, loadTemplates(templatesNeeded(options))).map((f) => [f.path, f.contents]),
+  );
 
   if (UPDATE) {
     it('is rewritten (UPDATE_GOLDEN=1)', () => {
@@ -54,6 +77,9 @@ describe.each(Object.entries(CASES))('golden tree %s', (name, options) => {
     expect([...rendered.keys()].sort()).toEqual([...golden.keys()].sort());
   });
   it.each([...rendered.keys()].sort())('%s is byte-identical', (file) => {
-    expect(rendered.get(file), `${file} differs from test/golden/${name}/${file}; after an intended change run npm run golden:update`).toBe(golden.get(file));
+    expect(
+      rendered.get(file),
+      `${file} differs from test/golden/${name}/${file}; after an intended change run npm run golden:update`,
+    ).toBe(golden.get(file));
   });
 });

@@ -9,7 +9,6 @@ import { lazyTestTmp } from '../helpers/tree.js';
 import { CliError } from '../../src/errors.js';
 import { fileHost, inspectTarget, templateNameRules } from '../../src/host.js';
 import { resolve, type GeneratePlan, type Prompter } from '../../src/resolve.js';
-import { TEMPLATES_DIR } from '../../src/templates.js';
 import { checkCrateName, type NameRules } from '../../src/validate.js';
 
 const rootTmp = lazyTestTmp('caa-host-');
@@ -52,10 +51,21 @@ describe('inspectTarget', () => {
   it.each([
     ['a file', (d: string) => fs.writeFileSync(path.join(d, 'probe'), 'x'), 'is a file'],
     ['a fifo', (d: string) => spawnSync('mkfifo', [path.join(d, 'probe')]), 'is a named pipe (fifo)'],
-    ['a link to a file', (d: string) => (fs.writeFileSync(path.join(d, 'f'), 'x'), fs.symlinkSync('f', path.join(d, 'probe'))),
-      'is a symbolic link to something that is not a directory'],
-    ['a dangling link', (d: string) => fs.symlinkSync('nowhere', path.join(d, 'probe')), 'is a symbolic link to nothing (a dangling link)'],
-    ['a link loop', (d: string) => (fs.symlinkSync('other', path.join(d, 'probe')), fs.symlinkSync('probe', path.join(d, 'other'))), 'is a symbolic link loop'],
+    [
+      'a link to a file',
+      (d: string) => (fs.writeFileSync(path.join(d, 'f'), 'x'), fs.symlinkSync('f', path.join(d, 'probe'))),
+      'is a symbolic link to something that is not a directory',
+    ],
+    [
+      'a dangling link',
+      (d: string) => fs.symlinkSync('nowhere', path.join(d, 'probe')),
+      'is a symbolic link to nothing (a dangling link)',
+    ],
+    [
+      'a link loop',
+      (d: string) => (fs.symlinkSync('other', path.join(d, 'probe')), fs.symlinkSync('probe', path.join(d, 'other'))),
+      'is a symbolic link loop',
+    ],
   ])('%s can never be a directory', (_, make, reason) => {
     const d = fresh();
     make(d);
@@ -70,9 +80,13 @@ describe('inspectTarget', () => {
     const d = fresh();
     fs.writeFileSync(path.join(d, 'f'), 'x');
     fs.symlinkSync('nowhere', path.join(d, 'dangling'));
-    expect(inspectTarget(path.join(d, 'f', 'sub', 'probe'))).toEqual({ kind: 'impossible', reason: `lies below ${d}/f, which is a file` });
+    expect(inspectTarget(path.join(d, 'f', 'sub', 'probe'))).toEqual({
+      kind: 'impossible',
+      reason: `lies below ${d}/f, which is a file`,
+    });
     expect(inspectTarget(path.join(d, 'dangling', 'probe'))).toEqual({
-      kind: 'impossible', reason: `lies below ${d}/dangling, which is a symbolic link to nothing (a dangling link)`,
+      kind: 'impossible',
+      reason: `lies below ${d}/dangling, which is a symbolic link to nothing (a dangling link)`,
     });
   });
 });
@@ -82,8 +96,17 @@ describe('the names a template forbids, derived from the template itself', () =>
   function template(lock: string, gitignore: string): string {
     const t = fresh();
     const ws = path.join(t, 'workspace');
-    for (const d of ['xtask/src', '{{crate}}/src', '{{crate}}-ebpf/src', '.cargo']) fs.mkdirSync(path.join(ws, d), { recursive: true });
-    for (const f of ['Cargo.toml', 'LICENSE-MIT', 'rustfmt.toml', 'xtask/src/main.rs', '{{crate}}/src/main.rs', '{{crate}}-ebpf/src/main.rs', '.cargo/config.toml']) {
+    for (const d of ['xtask/src', '{{crate}}/src', '{{crate}}-ebpf/src', '.cargo'])
+      fs.mkdirSync(path.join(ws, d), { recursive: true });
+    for (const f of [
+      'Cargo.toml',
+      'LICENSE-MIT',
+      'rustfmt.toml',
+      'xtask/src/main.rs',
+      '{{crate}}/src/main.rs',
+      '{{crate}}-ebpf/src/main.rs',
+      '.cargo/config.toml',
+    ]) {
       fs.writeFileSync(path.join(ws, f), '');
     }
     fs.writeFileSync(path.join(ws, 'Cargo.lock'), lock);
@@ -92,11 +115,27 @@ describe('the names a template forbids, derived from the template itself', () =>
   }
   const LOCK = [
     'version = 4',
-    '', '[[package]]', 'name = "{{crate}}"', 'version = "0.1.0"',
-    '', '[[package]]', 'name = "{{crate}}-ebpf"', 'version = "0.1.0"',
-    '', '[[package]]', 'name = "aya"', 'version = "0.13.1"',
-    '', '[[package]]', 'name = "thiserror-impl"', 'version = "1.0.69"', 'source = "registry+https://github.com/rust-lang/crates.io-index"',
-    '', '[[package]]', 'name = "gizmo-common"', 'version = "0.2.0"',
+    '',
+    '[[package]]',
+    'name = "{{crate}}"',
+    'version = "0.1.0"',
+    '',
+    '[[package]]',
+    'name = "{{crate}}-ebpf"',
+    'version = "0.1.0"',
+    '',
+    '[[package]]',
+    'name = "aya"',
+    'version = "0.13.1"',
+    '',
+    '[[package]]',
+    'name = "thiserror-impl"',
+    'version = "1.0.69"',
+    'source = "registry+https://github.com/rust-lang/crates.io-index"',
+    '',
+    '[[package]]',
+    'name = "gizmo-common"',
+    'version = "0.2.0"',
     '',
   ].join('\n');
   let rules: NameRules;
@@ -104,12 +143,20 @@ describe('the names a template forbids, derived from the template itself', () =>
     rules = templateNameRules(template(LOCK, '# output\n/target/\n/scratch/\n*.swp\n'));
   });
 
-  it('reads every package of the lock file (the whole graph) but the template\'s own crates', () => {
+  it("reads every package of the lock file (the whole graph) but the template's own crates", () => {
     expect(rules.dependencies).toEqual(['aya', 'thiserror-impl', 'gizmo-common']);
   });
 
   it('reads the root entries the template writes, dotfiles under their real names', () => {
-    expect([...rules.templatePaths].sort()).toEqual(['.cargo', '.gitignore', 'Cargo.lock', 'Cargo.toml', 'LICENSE-MIT', 'rustfmt.toml', 'xtask']);
+    expect([...rules.templatePaths].sort()).toEqual([
+      '.cargo',
+      '.gitignore',
+      'Cargo.lock',
+      'Cargo.toml',
+      'LICENSE-MIT',
+      'rustfmt.toml',
+      'xtask',
+    ]);
   });
 
   it.each([
@@ -130,7 +177,7 @@ describe('the names a template forbids, derived from the template itself', () =>
   });
 
   // The package's own template, as it ships.
-  it("the shipped template refuses the folders cargo, the xtask and its .gitignore own", () => {
+  it('the shipped template refuses the folders cargo, the xtask and its .gitignore own', () => {
     const shipped = templateNameRules();
     expect(checkCrateName('target', shipped).ok).toBe(false);
     expect(checkCrateName('xtask', shipped).ok).toBe(false);
@@ -138,7 +185,20 @@ describe('the names a template forbids, derived from the template itself', () =>
   });
   it("the shipped template's Cargo.lock makes its dependency graph forbidden names", () => {
     const shipped = templateNameRules();
-    for (const name of ['aya', 'aya-ebpf', 'aya-obj', 'anyhow', 'clap', 'clap-derive', 'proc-macro2', 'syn', 'libc', 'thiserror-impl', 'tokio', 'which']) {
+    for (const name of [
+      'aya',
+      'aya-ebpf',
+      'aya-obj',
+      'anyhow',
+      'clap',
+      'clap-derive',
+      'proc-macro2',
+      'syn',
+      'libc',
+      'thiserror-impl',
+      'tokio',
+      'which',
+    ]) {
       expect(checkCrateName(name, shipped).ok, name).toBe(false);
     }
   });
@@ -178,8 +238,12 @@ describe('resolve() with the real file system', () => {
     const d = fresh();
     fs.mkdirSync(path.join(d, 'rust'));
     fs.writeFileSync(path.join(d, 'rust', 'cargo'), '');
-    expect(await usage(['p', '--toolchain', './rust'], d)).toMatch(/^--toolchain: toolchain directory "\.\/rust" has no rustc; /);
-    expect(await usage(['p', '--toolchain', '/nonexistent/rust'], d)).toMatch(/^--toolchain: toolchain directory "\/nonexistent\/rust" does not exist; /);
+    expect(await usage(['p', '--toolchain', './rust'], d)).toMatch(
+      /^--toolchain: toolchain directory "\.\/rust" has no rustc; /,
+    );
+    expect(await usage(['p', '--toolchain', '/nonexistent/rust'], d)).toMatch(
+      /^--toolchain: toolchain directory "\/nonexistent\/rust" does not exist; /,
+    );
   });
 
   it('a --config that is a directory, or missing, is a usage error saying which', async () => {

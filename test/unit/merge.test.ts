@@ -32,7 +32,10 @@ describe('merge3', () => {
 
   it('takes an identical change once', () => {
     const base = lines('a', 'b');
-    expect(merge3(base, lines('a', 'x', 'b'), lines('a', 'x', 'b'), labels)).toEqual({ text: lines('a', 'x', 'b'), conflicts: 0 });
+    expect(merge3(base, lines('a', 'x', 'b'), lines('a', 'x', 'b'), labels)).toEqual({
+      text: lines('a', 'x', 'b'),
+      conflicts: 0,
+    });
   });
 
   it('marks a change of the same lines as a conflict, with the base in between', () => {
@@ -89,7 +92,11 @@ describe('decide (one file of --update)', () => {
   });
 
   it('merges edits in other lines, and marks edits in the same lines', () => {
-    expect(decide('x', '1\n2\n3\n', 'one\n2\n3\n', '1\n2\nthree\n', v)).toEqual({ path: 'x', action: 'merge', contents: 'one\n2\nthree\n' });
+    expect(decide('x', '1\n2\n3\n', 'one\n2\n3\n', '1\n2\nthree\n', v)).toEqual({
+      path: 'x',
+      action: 'merge',
+      contents: 'one\n2\nthree\n',
+    });
     const conflict = decide('x', '1\n', 'one\n', 'uno\n', v)!;
     expect(conflict.action).toBe('conflict');
     expect(conflict.contents).toContain('>>>>>>> create-aya-atomic 0.2.0');
@@ -97,6 +104,9 @@ describe('decide (one file of --update)', () => {
 
   it('takes the new aya-atomic.toml and Cargo.lock whole, saying why', () => {
     expect(decide('aya-atomic.toml', 'a\n', 'edited\n', 'b\n', v)).toMatchObject({ action: 'update', contents: 'b\n' });
-    expect(decide('Cargo.lock', undefined, 'built by you\n', 'shipped\n', v)).toMatchObject({ action: 'update', contents: 'shipped\n' });
+    expect(decide('Cargo.lock', undefined, 'built by you\n', 'shipped\n', v)).toMatchObject({
+      action: 'update',
+      contents: 'shipped\n',
+    });
   });
 });

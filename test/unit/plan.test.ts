@@ -13,11 +13,21 @@ const VERSION = '9.8.7-test';
 // SPEC's lists, written out: a map, ordering or program the tables lost (or gained unreviewed) fails here.
 const SPEC_MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'] as const;
 const SPEC_ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const;
-const SPEC_PROGRAMS = [['kprobe', 'auto'], ['tracepoint', 'syscalls/sys_enter_execve']] as const;
+const SPEC_PROGRAMS = [
+  ['kprobe', 'auto'],
+  ['tracepoint', 'syscalls/sys_enter_execve'],
+] as const;
 
 const combos: Options[] = SPEC_MAPS.flatMap((map) =>
   SPEC_ORDERINGS.flatMap((ordering) =>
-    SPEC_PROGRAMS.map(([program, attach]) => ({ name: 'my-probe', map, ordering, program, attach, toolchain: 'nightly' })),
+    SPEC_PROGRAMS.map(([program, attach]) => ({
+      name: 'my-probe',
+      map,
+      ordering,
+      program,
+      attach,
+      toolchain: 'nightly',
+    })),
   ),
 );
 
@@ -33,8 +43,16 @@ describe('planWorkspace', () => {
 
   it('plans the files SPEC lists (and no rust-toolchain.toml)', () => {
     for (const p of [
-      'Cargo.toml', '.cargo/config.toml', 'README.md', CONFIG_FILE, '.gitignore', 'rustfmt.toml',
-      'my-probe-common/Cargo.toml', 'my-probe-ebpf/Cargo.toml', 'my-probe-ebpf/src/counter.rs', 'my-probe/Cargo.toml',
+      'Cargo.toml',
+      '.cargo/config.toml',
+      'README.md',
+      CONFIG_FILE,
+      '.gitignore',
+      'rustfmt.toml',
+      'my-probe-common/Cargo.toml',
+      'my-probe-ebpf/Cargo.toml',
+      'my-probe-ebpf/src/counter.rs',
+      'my-probe/Cargo.toml',
       'xtask/Cargo.toml',
     ]) {
       expect(reference).toContain(p);
@@ -44,22 +62,29 @@ describe('planWorkspace', () => {
     expect(new Set(reference).size).toBe(reference.length);
   });
 
-  it.each(combos.map((o) => [`${o.map} ${o.ordering} ${o.program}`, o] as const))('%s: same paths, no placeholder left, config round-trips', (_, options) => {
-    const files = planWorkspace(options, VERSION, templates);
-    expect(files.map((f) => f.path)).toEqual(reference);
-    for (const f of files) {
-      expect(f.contents, f.path).not.toMatch(/\{\{/);
-      expect(f.contents, f.path).not.toMatch(/\}\}/);
-      expect(f.path).not.toMatch(/^\/|(^|\/)\.\.(\/|$)/);
-    }
-    const config = files.find((f) => f.path === CONFIG_FILE)!;
-    const parsed = parseConfig(config.contents, CONFIG_FILE);
-    expect(parsed.version).toBe(VERSION);
-    expect(parsed.values).toEqual(options);
-  });
+  it.each(combos.map((o) => [`${o.map} ${o.ordering} ${o.program}`, o] as const))(
+    '%s: same paths, no placeholder left, config round-trips',
+    (_, options) => {
+      const files = planWorkspace(options, VERSION, templates);
+      expect(files.map((f) => f.path)).toEqual(reference);
+      for (const f of files) {
+        expect(f.contents, f.path).not.toMatch(/\{\{/);
+        expect(f.contents, f.path).not.toMatch(/\}\}/);
+        expect(f.path).not.toMatch(/^\/|(^|\/)\.\.(\/|$)/);
+      }
+      const config = files.find((f) => f.path === CONFIG_FILE)!;
+      const parsed = parseConfig(config.contents, CONFIG_FILE);
+      expect(parsed.version).toBe(VERSION);
+      expect(parsed.values).toEqual(options);
+    },
+  );
 
   it('puts the chosen values into the files', () => {
-    const files = planWorkspace({ ...combos[0], name: 'other_name', map: 'lru-hash', ordering: 'seqcst' }, VERSION, templates);
+    const files = planWorkspace(
+      { ...combos[0], name: 'other_name', map: 'lru-hash', ordering: 'seqcst' },
+      VERSION,
+      templates,
+    );
     expect(files.map((f) => f.path)).toContain('other_name-ebpf/src/counter.rs');
     const counter = files.find((f) => f.path === 'other_name-ebpf/src/counter.rs')!.contents;
     expect(counter).toContain('SeqCst');

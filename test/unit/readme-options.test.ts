@@ -18,7 +18,10 @@ it.each([
   const re = markers(name);
   expect(text, `README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`).toMatch(re);
   if (process.env.UPDATE_README === '1') {
-    fs.writeFileSync(README, text.replace(re, (_, start, _old, end) => `${start}${expected()}\n${end}`));
+    fs.writeFileSync(
+      README,
+      text.replace(re, (_, start, _old, end) => `${start}${expected()}\n${end}`),
+    );
     return;
   }
   expect(re.exec(text)![2], 'run npm run docs').toBe(expected());
@@ -26,9 +29,32 @@ it.each([
 
 it('the table names every flag --help names', () => {
   const table = optionsMarkdown();
-  for (const flag of ['--name', '--map', '--ordering', '--program', '--attach', '--toolchain', '--config', '-y', '--yes', '--overwrite',
-    '--git', '--no-git', '--verify', '--no-verify', '--offline', '--dry-run', '--json', '--update', '--color', '--no-color', '-h', '--help',
-    '-v', '--version']) {
+  for (const flag of [
+    '--name',
+    '--map',
+    '--ordering',
+    '--program',
+    '--attach',
+    '--toolchain',
+    '--config',
+    '-y',
+    '--yes',
+    '--overwrite',
+    '--git',
+    '--no-git',
+    '--verify',
+    '--no-verify',
+    '--offline',
+    '--dry-run',
+    '--json',
+    '--update',
+    '--color',
+    '--no-color',
+    '-h',
+    '--help',
+    '-v',
+    '--version',
+  ]) {
     expect(table).toContain(`\`${flag}`);
   }
 });

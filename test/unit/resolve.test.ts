@@ -3,7 +3,16 @@
 // the file system and a scripted Prompter for the terminal; expectations are literal.
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { resolve, type GeneratePlan, type Host, type Plan, type Prompter, type ResolveInput, type TargetState, type UpdatePlan } from '../../src/resolve.js';
+import {
+  resolve,
+  type GeneratePlan,
+  type Host,
+  type Plan,
+  type Prompter,
+  type ResolveInput,
+  type TargetState,
+  type UpdatePlan,
+} from '../../src/resolve.js';
 import type { NameRules } from '../../src/validate.js';
 
 const CWD = '/home/u/work';
@@ -78,13 +87,23 @@ function input(argv: string[], extra: Partial<ResolveInput> = {}): ResolveInput 
 }
 const tty = { stdinIsTTY: true, stdoutIsTTY: true };
 
-async function generate(argv: string[], fs: FakeFs = {}, extra: Partial<ResolveInput> = {}, prompter: Prompter = noPrompts): Promise<GeneratePlan> {
+async function generate(
+  argv: string[],
+  fs: FakeFs = {},
+  extra: Partial<ResolveInput> = {},
+  prompter: Prompter = noPrompts,
+): Promise<GeneratePlan> {
   const plan = await resolve(input(argv, extra), fakeHost(fs), prompter);
   expect(plan.kind).toBe('generate');
   return plan as GeneratePlan;
 }
 
-async function failure(argv: string[], fs: FakeFs = {}, extra: Partial<ResolveInput> = {}, prompter: Prompter = noPrompts): Promise<CliError> {
+async function failure(
+  argv: string[],
+  fs: FakeFs = {},
+  extra: Partial<ResolveInput> = {},
+  prompter: Prompter = noPrompts,
+): Promise<CliError> {
   let plan: Plan | undefined;
   try {
     plan = await resolve(input(argv, extra), fakeHost(fs), prompter);
@@ -97,16 +116,30 @@ async function failure(argv: string[], fs: FakeFs = {}, extra: Partial<ResolveIn
 
 const CONFIG = `${CWD}/alpha/aya-atomic.toml`;
 const recorded = (lines: Record<string, string>) =>
-  Object.entries({ 'create-aya-atomic': '0.1.0', ...lines }).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n');
+  Object.entries({ 'create-aya-atomic': '0.1.0', ...lines })
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join('\n');
 
 describe('defaults and precedence', () => {
   it('takes the defaults without prompts', async () => {
     const plan = await generate([]);
     expect(plan.dir).toBe(`${CWD}/aya-atomic-counter`);
     expect(plan.options).toEqual({
-      name: 'aya-atomic-counter', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly',
+      name: 'aya-atomic-counter',
+      map: 'array',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'auto',
+      toolchain: 'nightly',
     });
-    expect(plan.sources).toEqual({ name: 'directory', map: 'default', ordering: 'default', program: 'default', attach: 'default', toolchain: 'default' });
+    expect(plan.sources).toEqual({
+      name: 'directory',
+      map: 'default',
+      ordering: 'default',
+      program: 'default',
+      attach: 'default',
+      toolchain: 'default',
+    });
   });
 
   it('a tracepoint defaults to syscalls/sys_enter_execve', async () => {
@@ -124,32 +157,77 @@ describe('defaults and precedence', () => {
   });
 
   it('flags win over the recorded config, which wins over defaults', async () => {
-    const files = { [CONFIG]: recorded({ name: 'alpha', map: 'hash', ordering: 'seqcst', program: 'kprobe', attach: 'do_sys_open', toolchain: 'nightly-2026-05-19' }) };
+    const files = {
+      [CONFIG]: recorded({
+        name: 'alpha',
+        map: 'hash',
+        ordering: 'seqcst',
+        program: 'kprobe',
+        attach: 'do_sys_open',
+        toolchain: 'nightly-2026-05-19',
+      }),
+    };
     const plan = await generate(['beta', '--config', 'alpha/aya-atomic.toml', '--ordering', 'relaxed'], { files });
     expect(plan.options).toEqual({
-      name: 'beta', map: 'hash', ordering: 'relaxed', program: 'kprobe', attach: 'do_sys_open', toolchain: 'nightly-2026-05-19',
+      name: 'beta',
+      map: 'hash',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'do_sys_open',
+      toolchain: 'nightly-2026-05-19',
     });
     expect(plan.sources).toMatchObject({ name: 'directory', map: 'config', ordering: 'flag', attach: 'config' });
   });
 
   it('a replay takes the choices, not the name, and says whose choices they were', async () => {
-    const files = { [CONFIG]: recorded({ name: 'alpha', map: 'lru-hash', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' }) };
+    const files = {
+      [CONFIG]: recorded({
+        name: 'alpha',
+        map: 'lru-hash',
+        ordering: 'relaxed',
+        program: 'kprobe',
+        attach: 'auto',
+        toolchain: 'nightly',
+      }),
+    };
     const plan = await generate(['beta', '--config', 'alpha/aya-atomic.toml'], { files });
     expect(plan.options.name).toBe('beta');
-    expect(plan.notes.join('\n')).toContain('replaying the choices of "alpha" from alpha/aya-atomic.toml (create-aya-atomic 0.1.0)');
+    expect(plan.notes.join('\n')).toContain(
+      'replaying the choices of "alpha" from alpha/aya-atomic.toml (create-aya-atomic 0.1.0)',
+    );
     const named = await generate(['beta', '--config', 'alpha/aya-atomic.toml', '--name', 'gamma'], { files });
     expect(named.options.name).toBe('gamma');
   });
 
   it('a --program that changes the recorded program takes its default target', async () => {
-    const files = { [CONFIG]: recorded({ name: 'a', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'do_sys_open', toolchain: 'nightly' }) };
+    const files = {
+      [CONFIG]: recorded({
+        name: 'a',
+        map: 'array',
+        ordering: 'relaxed',
+        program: 'kprobe',
+        attach: 'do_sys_open',
+        toolchain: 'nightly',
+      }),
+    };
     const plan = await generate(['b', '--config', 'alpha/aya-atomic.toml', '--program', 'tracepoint'], { files });
     expect(plan.options).toMatchObject({ program: 'tracepoint', attach: 'syscalls/sys_enter_execve' });
   });
 
   it('an --attach of the other shape over a recorded program brings its own program', async () => {
-    const files = { [CONFIG]: recorded({ name: 'a', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' }) };
-    const plan = await generate(['b', '--config', 'alpha/aya-atomic.toml', '--attach', 'sched/sched_switch'], { files });
+    const files = {
+      [CONFIG]: recorded({
+        name: 'a',
+        map: 'array',
+        ordering: 'relaxed',
+        program: 'kprobe',
+        attach: 'auto',
+        toolchain: 'nightly',
+      }),
+    };
+    const plan = await generate(['b', '--config', 'alpha/aya-atomic.toml', '--attach', 'sched/sched_switch'], {
+      files,
+    });
     expect(plan.options).toMatchObject({ program: 'tracepoint', attach: 'sched/sched_switch' });
   });
 
@@ -175,11 +253,20 @@ describe('the program follows the shape of --attach', () => {
     const prompter = new ScriptedPrompter(['p', 'array', 'relaxed']);
     const plan = await generate(['--attach', 'sched/sched_switch'], {}, tty, prompter);
     expect(plan.options.program).toBe('tracepoint');
-    expect(prompter.asked).toEqual(['Project directory:', 'Map that holds the counter:', 'Memory ordering of the atomic add:']);
+    expect(prompter.asked).toEqual([
+      'Project directory:',
+      'Map that holds the counter:',
+      'Memory ordering of the atomic add:',
+    ]);
   });
 
   it('contradicting flags are a usage error before any question', async () => {
-    const e = await failure(['--program', 'kprobe', '--attach', 'sched/sched_switch'], {}, tty, new ScriptedPrompter([]));
+    const e = await failure(
+      ['--program', 'kprobe', '--attach', 'sched/sched_switch'],
+      {},
+      tty,
+      new ScriptedPrompter([]),
+    );
     expect(e.exitCode).toBe(2);
     expect(e.message).toContain('--attach: attach target "sched/sched_switch" is not a kernel symbol');
     expect(e.message).toContain('use --program tracepoint');
@@ -190,8 +277,19 @@ describe('questions on a terminal', () => {
   it('asks the directory, then the map, the ordering and the program', async () => {
     const prompter = new ScriptedPrompter(['my-probe', 'hash', 'seqcst', 'tracepoint']);
     const plan = await generate([], {}, tty, prompter);
-    expect(prompter.asked).toEqual(['Project directory:', 'Map that holds the counter:', 'Memory ordering of the atomic add:', 'Program type:']);
-    expect(plan.options).toMatchObject({ name: 'my-probe', map: 'hash', ordering: 'seqcst', program: 'tracepoint', attach: 'syscalls/sys_enter_execve' });
+    expect(prompter.asked).toEqual([
+      'Project directory:',
+      'Map that holds the counter:',
+      'Memory ordering of the atomic add:',
+      'Program type:',
+    ]);
+    expect(plan.options).toMatchObject({
+      name: 'my-probe',
+      map: 'hash',
+      ordering: 'seqcst',
+      program: 'tracepoint',
+      attach: 'syscalls/sys_enter_execve',
+    });
   });
 
   it('asks "not empty?" right after the directory, before any other question', async () => {
@@ -235,17 +333,23 @@ describe('questions on a terminal', () => {
     const prompter: Prompter = {
       text: async () => 'p',
       select: async (q) => {
-        if (q.message.startsWith('Program type')) asked = { message: q.message, initial: q.initial, values: q.choices.map((c) => String(c.value)) };
+        if (q.message.startsWith('Program type'))
+          asked = { message: q.message, initial: q.initial, values: q.choices.map((c) => String(c.value)) };
         return q.choices[q.initial ?? 0].value;
       },
     };
     const plan = await generate([], { kprobes: false }, tty, prompter);
-    expect(asked).toEqual({ message: "Program type (this machine's kernel has no kprobe support):", initial: 1, values: ['kprobe', 'tracepoint'] });
+    expect(asked).toEqual({
+      message: "Program type (this machine's kernel has no kprobe support):",
+      initial: 1,
+      values: ['kprobe', 'tracepoint'],
+    });
     expect(plan.options.program).toBe('tracepoint');
   });
 
   it('a kprobe chosen anyway on such a kernel gets a note; with kprobe support, none', async () => {
-    const note = "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here";
+    const note =
+      "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here";
     expect((await generate(['p'], { kprobes: false })).notes).toContain(note);
     expect((await generate(['p'], { kprobes: true })).notes).not.toContain(note);
     expect((await generate(['p', '--program', 'tracepoint'], { kprobes: false })).notes).not.toContain(note);
@@ -254,7 +358,9 @@ describe('questions on a terminal', () => {
   it('asks for a name when the directory does not give a valid one, saying why', async () => {
     const prompter = new ScriptedPrompter(['123', 'probe', 'array', 'relaxed', 'kprobe']);
     const plan = await generate([], {}, tty, prompter);
-    expect(prompter.asked[1]).toBe('Rust package name (the directory name "123" has no ASCII letter to start a crate name with):');
+    expect(prompter.asked[1]).toBe(
+      'Rust package name (the directory name "123" has no ASCII letter to start a crate name with):',
+    );
     expect(plan.options.name).toBe('probe');
   });
 
@@ -270,14 +376,21 @@ describe('questions on a terminal', () => {
       select: async (q) => q.choices[0].value,
     };
     await resolve(input([], tty), host, prompter);
-    expect(validate!('a\u0015b')).toBe('the directory "a\\u0015b" contains the control character U+0015; choose a path without control characters');
+    expect(validate!('a\u0015b')).toBe(
+      'the directory "a\\u0015b" contains the control character U+0015; choose a path without control characters',
+    );
     expect(validate!('x\ny')).toContain('contains a newline');
     expect(validate!('file')).toBe('"file" is a file; choose another directory');
     expect(validate!('fine')).toBe(true);
   });
 
   it('--yes, --json, CI=true and a pipe never ask', async () => {
-    for (const extra of [{ argv: ['--yes'], ...tty }, { argv: ['--json'], ...tty }, { argv: [], ...tty, env: { CI: 'true' } }, { argv: [] }]) {
+    for (const extra of [
+      { argv: ['--yes'], ...tty },
+      { argv: ['--json'], ...tty },
+      { argv: [], ...tty, env: { CI: 'true' } },
+      { argv: [] },
+    ]) {
       const plan = await resolve({ ...input([]), ...extra }, fakeHost(), noPrompts);
       expect(plan.kind).toBe('generate');
     }
@@ -294,7 +407,9 @@ describe('names', () => {
   it('says which characters it dropped', async () => {
     const plan = await generate(['prøbé']);
     expect(plan.options.name).toBe('prb');
-    expect(plan.notes).toContain('crate name "prb", from the directory "prøbé" (dropped "ø", "é": not allowed in crate names); --name sets another');
+    expect(plan.notes).toContain(
+      'crate name "prb", from the directory "prøbé" (dropped "ø", "é": not allowed in crate names); --name sets another',
+    );
   });
 
   it('a directory without a usable name is a usage error that says why, without prompts', async () => {
@@ -382,7 +497,9 @@ describe('usage errors', () => {
   it('says where a bad recorded value came from', async () => {
     const files = { [CONFIG]: recorded({ map: 'nope' }) };
     const e = await failure(['p', '--config', 'alpha/aya-atomic.toml'], { files });
-    expect(e.message).toBe('alpha/aya-atomic.toml: map: map "nope" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash');
+    expect(e.message).toBe(
+      'alpha/aya-atomic.toml: map: map "nope" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash',
+    );
   });
 
   it('a missing --config file is a usage error', async () => {
@@ -396,7 +513,11 @@ describe('npm swallowed the options', () => {
   const npm = { npm_command: 'exec', npm_lifecycle_event: 'npx' };
 
   it('names the options npm kept, and what it passed on instead', async () => {
-    const e = await failure(['p', 'seqcst'], {}, { env: { ...npm, npm_config_ordering: 'true', npm_config_yes: 'true' } });
+    const e = await failure(
+      ['p', 'seqcst'],
+      {},
+      { env: { ...npm, npm_config_ordering: 'true', npm_config_yes: 'true' } },
+    );
     expect(e.exitCode).toBe(2);
     expect(e.message).toBe(
       'npm kept --ordering for itself, so it never reached create-aya-atomic (npm passed on "seqcst" as plain arguments).\n' +
@@ -429,7 +550,14 @@ describe('npm swallowed the options', () => {
 describe('--update', () => {
   const WS = `${CWD}/ws`;
   const files = {
-    [`${WS}/aya-atomic.toml`]: recorded({ name: 'ws', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' }),
+    [`${WS}/aya-atomic.toml`]: recorded({
+      name: 'ws',
+      map: 'array',
+      ordering: 'relaxed',
+      program: 'kprobe',
+      attach: 'auto',
+      toolchain: 'nightly',
+    }),
   };
   const update = async (argv: string[]) => {
     const plan = await resolve(input(argv), fakeHost({ files }), noPrompts);
@@ -439,14 +567,30 @@ describe('--update', () => {
 
   it('reads the recorded options and version', async () => {
     const plan = await update(['--update', 'ws']);
-    expect(plan.recorded).toEqual({ version: '0.1.0', options: { name: 'ws', map: 'array', ordering: 'relaxed', program: 'kprobe', attach: 'auto', toolchain: 'nightly' } });
+    expect(plan.recorded).toEqual({
+      version: '0.1.0',
+      options: {
+        name: 'ws',
+        map: 'array',
+        ordering: 'relaxed',
+        program: 'kprobe',
+        attach: 'auto',
+        toolchain: 'nightly',
+      },
+    });
     expect(plan.options).toEqual(plan.recorded.options);
   });
 
   it('takes changed options from flags; a new program takes its default target', async () => {
     expect((await update(['--update', 'ws', '--map', 'per-cpu-hash'])).options.map).toBe('per-cpu-hash');
-    expect((await update(['--update', 'ws', '--program', 'tracepoint'])).options).toMatchObject({ program: 'tracepoint', attach: 'syscalls/sys_enter_execve' });
-    expect((await update(['--update', 'ws', '--attach', 'sched/sched_switch'])).options).toMatchObject({ program: 'tracepoint', attach: 'sched/sched_switch' });
+    expect((await update(['--update', 'ws', '--program', 'tracepoint'])).options).toMatchObject({
+      program: 'tracepoint',
+      attach: 'syscalls/sys_enter_execve',
+    });
+    expect((await update(['--update', 'ws', '--attach', 'sched/sched_switch'])).options).toMatchObject({
+      program: 'tracepoint',
+      attach: 'sched/sched_switch',
+    });
   });
 
   it('defaults to the current directory, or the workspace around it', async () => {
@@ -459,7 +603,10 @@ describe('--update', () => {
   it.each([
     [['--update', 'elsewhere'], 'elsewhere is not a workspace made by create-aya-atomic: it has no aya-atomic.toml'],
     [['--update', 'ws', '--name', 'other'], '--update keeps the crate name "ws"'],
-    [['--update', 'ws', '--config', 'x.toml'], "--update reads the workspace's own aya-atomic.toml; --config does not apply"],
+    [
+      ['--update', 'ws', '--config', 'x.toml'],
+      "--update reads the workspace's own aya-atomic.toml; --config does not apply",
+    ],
     [['--update', 'ws', '--map', 'nope'], '--map: map "nope" is not one of'],
   ])('%j is a usage error', async (argv, message) => {
     let error: unknown;

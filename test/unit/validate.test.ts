@@ -4,16 +4,39 @@
 import { describe, expect, it } from 'vitest';
 import { optionSpec, type Context } from '../../src/options.js';
 import {
-  checkAttach, checkCrateName, checkToolchain, controlCharacter, crateNameFromDirectory, ignoringPattern, shown,
-  type DirectoryFacts, type NameRules,
+  checkAttach,
+  checkCrateName,
+  checkToolchain,
+  controlCharacter,
+  crateNameFromDirectory,
+  ignoringPattern,
+  shown,
+  type DirectoryFacts,
+  type NameRules,
 } from '../../src/validate.js';
 
-const FORM = 'lower-case ASCII letters, digits, "-" and "_", starting with a letter, at most 64 characters (e.g. my-probe)';
+const FORM =
+  'lower-case ASCII letters, digits, "-" and "_", starting with a letter, at most 64 characters (e.g. my-probe)';
 
 const RULES: NameRules = {
-  dependencies: ['aya', 'aya-log', 'aya-ebpf', 'proc-macro2', 'env_logger', 'tokio', 'syn', 'widget-common', 'gadget-ebpf'],
+  dependencies: [
+    'aya',
+    'aya-log',
+    'aya-ebpf',
+    'proc-macro2',
+    'env_logger',
+    'tokio',
+    'syn',
+    'widget-common',
+    'gadget-ebpf',
+  ],
   templatePaths: ['Cargo.toml', 'LICENSE-MIT', 'LICENSE-APACHE', 'README.md', 'xtask', 'rustfmt.toml'],
-  ignoredPaths: (folder) => (folder === 'target' ? 'cargo writes its build output' : folder === 'scratch' ? 'the generated .gitignore hides it (/scratch/)' : undefined),
+  ignoredPaths: (folder) =>
+    folder === 'target'
+      ? 'cargo writes its build output'
+      : folder === 'scratch'
+        ? 'the generated .gitignore hides it (/scratch/)'
+        : undefined,
 };
 
 const rejected = (name: string): string => {
@@ -23,16 +46,31 @@ const rejected = (name: string): string => {
 };
 
 describe('checkCrateName', () => {
-  it.each(['my-probe', 'probe', 'a', 'a1', 'my_probe', 'x'.repeat(64), 'selfish', 'fnord', 'ayax', 'tokio2', 'gen2', 'std-probe', 'targets', 'gadget-x'])(
-    'accepts %j',
-    (name) => {
-      expect(checkCrateName(name, RULES)).toEqual({ ok: true, value: name });
-    },
-  );
+  it.each([
+    'my-probe',
+    'probe',
+    'a',
+    'a1',
+    'my_probe',
+    'x'.repeat(64),
+    'selfish',
+    'fnord',
+    'ayax',
+    'tokio2',
+    'gen2',
+    'std-probe',
+    'targets',
+    'gadget-x',
+  ])('accepts %j', (name) => {
+    expect(checkCrateName(name, RULES)).toEqual({ ok: true, value: name });
+  });
 
   it.each([
     ['', `the crate name is empty; use ${FORM}`],
-    ['x'.repeat(65), `crate name "${'x'.repeat(48)}"… (65 characters) is 65 characters long, over the limit of 64; use ${FORM}`],
+    [
+      'x'.repeat(65),
+      `crate name "${'x'.repeat(48)}"… (65 characters) is 65 characters long, over the limit of 64; use ${FORM}`,
+    ],
     ['1probe', `crate name "1probe" is not valid; use ${FORM}`],
     ['My-Probe', `crate name "My-Probe" has upper-case letters; use ${FORM}`],
     ['fn', `crate name "fn" is a Rust keyword; choose another name: ${FORM}`],
@@ -42,32 +80,90 @@ describe('checkCrateName', () => {
   });
 
   it.each([
-    '-probe', '_probe', 'my probe', '../x', 'a/b', '/abs', 'a\\b', 'a"b', "a'b", 'a\nb', '$(touch pwned)', '`touch pwned`', 'a;touch pwned',
-    'x$IFS', 'a.b', 'ünïcode', 'é', '-',
+    '-probe',
+    '_probe',
+    'my probe',
+    '../x',
+    'a/b',
+    '/abs',
+    'a\\b',
+    'a"b',
+    "a'b",
+    'a\nb',
+    '$(touch pwned)',
+    '`touch pwned`',
+    'a;touch pwned',
+    'x$IFS',
+    'a.b',
+    'ünïcode',
+    'é',
+    '-',
   ])('rejects the malformed %j as not valid', (name) => {
     expect(rejected(name)).toBe(`crate name ${JSON.stringify(name)} is not valid; use ${FORM}`);
   });
 
-  it.each(['fn', 'self', 'async', 'await', 'gen', 'union', 'try', 'macro_rules', 'macro-rules', 'dyn', 'crate', 'super', 'raw', 'safe', 'yield'])(
-    'rejects the Rust keyword %j',
-    (name) => {
-      expect(rejected(name)).toContain('is a Rust keyword');
-    },
-  );
+  it.each([
+    'fn',
+    'self',
+    'async',
+    'await',
+    'gen',
+    'union',
+    'try',
+    'macro_rules',
+    'macro-rules',
+    'dyn',
+    'crate',
+    'super',
+    'raw',
+    'safe',
+    'yield',
+  ])('rejects the Rust keyword %j', (name) => {
+    expect(rejected(name)).toContain('is a Rust keyword');
+  });
 
   it.each([
-    'std', 'core', 'alloc', 'test', 'build', 'deps', 'examples', 'incremental', 'proc-macro', 'proc_macro', 'con', 'prn', 'aux', 'nul',
-    'com1', 'com9', 'lpt1', 'lpt9', 'compiler_builtins', 'compiler-builtins', 'panic_abort', 'unwind',
+    'std',
+    'core',
+    'alloc',
+    'test',
+    'build',
+    'deps',
+    'examples',
+    'incremental',
+    'proc-macro',
+    'proc_macro',
+    'con',
+    'prn',
+    'aux',
+    'nul',
+    'com1',
+    'com9',
+    'lpt1',
+    'lpt9',
+    'compiler_builtins',
+    'compiler-builtins',
+    'panic_abort',
+    'unwind',
   ])('rejects the reserved %j', (name) => {
     expect(rejected(name)).toContain('is reserved by Rust, cargo or Windows');
   });
 
   // Issue 13, item 1: a crate folder where cargo, the xtask or the ignore rules own the path.
   it.each([
-    ['target', 'crate name "target" puts the crate folder "target" where cargo writes its build output: its sources would be lost (cargo clean, git)'],
-    ['scratch', 'crate name "scratch" puts the crate folder "scratch" where the generated .gitignore hides it (/scratch/): its sources would be lost (cargo clean, git)'],
+    [
+      'target',
+      'crate name "target" puts the crate folder "target" where cargo writes its build output: its sources would be lost (cargo clean, git)',
+    ],
+    [
+      'scratch',
+      'crate name "scratch" puts the crate folder "scratch" where the generated .gitignore hides it (/scratch/): its sources would be lost (cargo clean, git)',
+    ],
     ['xtask', 'crate name "xtask" puts the crate folder "xtask" where the template writes "xtask"'],
-    ['license-mit', 'crate name "license-mit" puts the crate folder "license-mit" where the template writes "LICENSE-MIT"'],
+    [
+      'license-mit',
+      'crate name "license-mit" puts the crate folder "license-mit" where the template writes "LICENSE-MIT"',
+    ],
   ])('rejects %j, whose folder is owned by something else', (name, reason) => {
     expect(rejected(name)).toContain(reason);
   });
@@ -146,12 +242,20 @@ describe('checkAttach', () => {
     expect(checkAttach(target, program)).toEqual({ ok: true, value: target });
   });
 
-  const KPROBE = '"auto" or a kernel symbol name (letters, digits, "_" and ".", starting with a letter or "_", at most 128 characters, e.g. __x64_sys_execve)';
-  const TRACEPOINT = '"category/name", each part letters, digits and "_", at most 256 characters (e.g. syscalls/sys_enter_execve)';
+  const KPROBE =
+    '"auto" or a kernel symbol name (letters, digits, "_" and ".", starting with a letter or "_", at most 128 characters, e.g. __x64_sys_execve)';
+  const TRACEPOINT =
+    '"category/name", each part letters, digits and "_", at most 256 characters (e.g. syscalls/sys_enter_execve)';
 
-  it.each(['', '1abc', '$(touch pwned)', '`touch pwned`', 'sym"bol', 'sym\nbol', 'sym bol', 'sym;touch pwned', '9sym'])('rejects the kprobe target %j', (target) => {
-    expect(checkAttach(target, 'kprobe')).toEqual({ ok: false, reason: `attach target ${JSON.stringify(target)} is not a kernel symbol; for a kprobe use ${KPROBE}` });
-  });
+  it.each(['', '1abc', '$(touch pwned)', '`touch pwned`', 'sym"bol', 'sym\nbol', 'sym bol', 'sym;touch pwned', '9sym'])(
+    'rejects the kprobe target %j',
+    (target) => {
+      expect(checkAttach(target, 'kprobe')).toEqual({
+        ok: false,
+        reason: `attach target ${JSON.stringify(target)} is not a kernel symbol; for a kprobe use ${KPROBE}`,
+      });
+    },
+  );
 
   it('a kprobe target with a "/" points at the tracepoint program', () => {
     expect(checkAttach('syscalls/sys_enter_execve', 'kprobe')).toEqual({
@@ -160,32 +264,61 @@ describe('checkAttach', () => {
     });
   });
 
-  it.each(['auto', 'do_sys_open', 'a/b/c', '/b', 'a/', '../x', 'syscalls/sys_enter_execve\n', 'sys-calls/x', 'sys calls/x', '$(touch pwned)/x', 'syscalls/x"'])(
-    'rejects the tracepoint target %j',
-    (target) => {
-      expect(checkAttach(target, 'tracepoint')).toEqual({ ok: false, reason: `attach target ${JSON.stringify(target)} is not a tracepoint; use ${TRACEPOINT}` });
-    },
-  );
+  it.each([
+    'auto',
+    'do_sys_open',
+    'a/b/c',
+    '/b',
+    'a/',
+    '../x',
+    'syscalls/sys_enter_execve\n',
+    'sys-calls/x',
+    'sys calls/x',
+    '$(touch pwned)/x',
+    'syscalls/x"',
+  ])('rejects the tracepoint target %j', (target) => {
+    expect(checkAttach(target, 'tracepoint')).toEqual({
+      ok: false,
+      reason: `attach target ${JSON.stringify(target)} is not a tracepoint; use ${TRACEPOINT}`,
+    });
+  });
 
   // Issue 13, item 14: a value over a limit names the limit.
   it('names the limit a long target breaks', () => {
     const kprobe = checkAttach('a'.repeat(129), 'kprobe');
-    expect(kprobe).toEqual({ ok: false, reason: `attach target "${'a'.repeat(48)}"… (129 characters) is 129 characters long, over the limit of 128 for a kernel symbol; use ${KPROBE}` });
+    expect(kprobe).toEqual({
+      ok: false,
+      reason: `attach target "${'a'.repeat(48)}"… (129 characters) is 129 characters long, over the limit of 128 for a kernel symbol; use ${KPROBE}`,
+    });
     const tracepoint = checkAttach(`syscalls/${'x'.repeat(291)}`, 'tracepoint');
-    expect(tracepoint.ok === false && tracepoint.reason).toContain('is 300 characters long, over the limit of 256 for a tracepoint');
+    expect(tracepoint.ok === false && tracepoint.reason).toContain(
+      'is 300 characters long, over the limit of 256 for a tracepoint',
+    );
   });
 });
 
 describe('checkToolchain', () => {
-  const dir = (facts: Partial<DirectoryFacts>): DirectoryFacts => ({ exists: true, isDirectory: true, hasCargo: true, hasRustc: true, ...facts });
-
-  it.each(['nightly', 'stable', 'nightly-2026-05-19', '1.87.0', 'nightly-x86_64-unknown-linux-gnu'])('accepts the rustup name %j', (t) => {
-    expect(checkToolchain(t, `/cwd/${t}`)).toEqual({ ok: true, value: t });
+  const dir = (facts: Partial<DirectoryFacts>): DirectoryFacts => ({
+    exists: true,
+    isDirectory: true,
+    hasCargo: true,
+    hasRustc: true,
+    ...facts,
   });
 
-  it.each(['nightly;rm -rf /', '$(touch pwned)', 'night ly', '-nightly', '', 'a"b', 'x'.repeat(101)])('rejects the name %j', (t) => {
-    expect(checkToolchain(t, `/cwd/${t}`).ok).toBe(false);
-  });
+  it.each(['nightly', 'stable', 'nightly-2026-05-19', '1.87.0', 'nightly-x86_64-unknown-linux-gnu'])(
+    'accepts the rustup name %j',
+    (t) => {
+      expect(checkToolchain(t, `/cwd/${t}`)).toEqual({ ok: true, value: t });
+    },
+  );
+
+  it.each(['nightly;rm -rf /', '$(touch pwned)', 'night ly', '-nightly', '', 'a"b', 'x'.repeat(101)])(
+    'rejects the name %j',
+    (t) => {
+      expect(checkToolchain(t, `/cwd/${t}`).ok).toBe(false);
+    },
+  );
 
   it('accepts a directory with cargo and rustc, as the absolute path', () => {
     expect(checkToolchain('./rust', '/home/u/rust', dir({}))).toEqual({ ok: true, value: '/home/u/rust' });
@@ -211,7 +344,17 @@ describe('checkToolchain', () => {
 });
 
 describe('ignoringPattern (the generated .gitignore)', () => {
-  const patterns = ['# build output', '/target/', '/xtask/target/', '**/*.rs.bk', '.idea/', '*.swp', '!keep', 'out*/', '**/logs'];
+  const patterns = [
+    '# build output',
+    '/target/',
+    '/xtask/target/',
+    '**/*.rs.bk',
+    '.idea/',
+    '*.swp',
+    '!keep',
+    'out*/',
+    '**/logs',
+  ];
   it.each([
     ['target', '/target/'],
     ['.idea', '.idea/'],
@@ -230,15 +373,33 @@ describe('ignoringPattern (the generated .gitignore)', () => {
 describe('the choices of the options model', () => {
   const ctx = {} as Context; // choices consult nothing else
   it.each([
-    ['RELAXED', 'relaxed'], ['Acquire', 'acquire'], ['Release', 'release'], ['AcqRel', 'acqrel'], ['acq_rel', 'acqrel'], ['ACQ_REL', 'acqrel'],
-    ['acq-rel', 'acqrel'], ['seq_cst', 'seqcst'], ['SeqCst', 'seqcst'], ['SEQCST', 'seqcst'], ['seq-cst', 'seqcst'], [' seqcst ', 'seqcst'],
+    ['RELAXED', 'relaxed'],
+    ['Acquire', 'acquire'],
+    ['Release', 'release'],
+    ['AcqRel', 'acqrel'],
+    ['acq_rel', 'acqrel'],
+    ['ACQ_REL', 'acqrel'],
+    ['acq-rel', 'acqrel'],
+    ['seq_cst', 'seqcst'],
+    ['SeqCst', 'seqcst'],
+    ['SEQCST', 'seqcst'],
+    ['seq-cst', 'seqcst'],
+    [' seqcst ', 'seqcst'],
   ])('the ordering %j means %j', (given, canonical) => {
     expect(optionSpec('ordering').validate(given, ctx)).toEqual({ ok: true, value: canonical });
   });
 
   it.each([
-    ['map', 'ringbuf', 'map "ringbuf" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash'],
-    ['map', 'hash;touch pwned', 'map "hash;touch pwned" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash'],
+    [
+      'map',
+      'ringbuf',
+      'map "ringbuf" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash',
+    ],
+    [
+      'map',
+      'hash;touch pwned',
+      'map "hash;touch pwned" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash',
+    ],
     ['ordering', 'sequential', 'ordering "sequential" is not one of: relaxed, acquire, release, acqrel, seqcst'],
     ['ordering', 'seq cst', 'ordering "seq cst" is not one of: relaxed, acquire, release, acqrel, seqcst'],
     ['program', 'uprobe', 'program "uprobe" is not one of: kprobe, tracepoint'],

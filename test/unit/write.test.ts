@@ -96,18 +96,30 @@ function instrument(fault?: { phase: Phase; k: number; kind: Fault; controller: 
     if (String(file).includes(STAGING) && hit('staging')) {
       if (fault!.kind === 'errno') {
         // What a write() that fails for lack of space throws: no path of its own.
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+          errno: -28,
+          syscall: 'write',
+        });
       }
       fault!.controller.abort('SIGINT');
     }
     return realWrite(file, data, options);
   });
   vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
-    const phase: Phase | undefined = String(to).includes(BACKUP) ? 'backup' : String(from).includes(STAGING) ? 'place' : undefined;
+    const phase: Phase | undefined = String(to).includes(BACKUP)
+      ? 'backup'
+      : String(from).includes(STAGING)
+        ? 'place'
+        : undefined;
     if (phase && hit(phase)) {
       if (fault!.kind === 'errno') {
         throw Object.assign(new Error(`EIO: i/o error, rename '${String(from)}' -> '${String(to)}'`), {
-          code: 'EIO', errno: -5, syscall: 'rename', path: String(from), dest: String(to),
+          code: 'EIO',
+          errno: -5,
+          syscall: 'rename',
+          path: String(from),
+          dest: String(to),
         });
       }
       fault!.controller.abort('SIGINT');
@@ -154,14 +166,20 @@ describe.each(Object.entries(SCENARIOS))('writeFiles into %s', (_, scenario) => 
         const { root, dir, before } = setUp();
         const controller = new AbortController();
         instrument({ phase, k, kind: 'abort', controller });
-        const error = await writeFiles(dir, FILES, { replace: scenario.replace, remove: scenario.remove, signal: controller.signal }).then(
+        const error = await writeFiles(dir, FILES, {
+          replace: scenario.replace,
+          remove: scenario.remove,
+          signal: controller.signal,
+        }).then(
           () => undefined,
           (e: unknown) => e,
         );
         vi.restoreAllMocks();
         expect(error, `${phase} step ${k}`).toBeInstanceOf(CliError);
         expect((error as CliError).exitCode).toBe(130);
-        expect((error as CliError).message).toBe('Cancelled while writing; removed what this run wrote and put back what it had moved.');
+        expect((error as CliError).message).toBe(
+          'Cancelled while writing; removed what this run wrote and put back what it had moved.',
+        );
         expect(snapshot(root), `${phase} step ${k} of ${total}`).toEqual(before);
       }
     });
@@ -179,9 +197,12 @@ describe.each(Object.entries(SCENARIOS))('writeFiles into %s', (_, scenario) => 
         expect(error, `${phase} step ${k}`).toBeInstanceOf(CliError);
         const { exitCode, kind, message } = error as CliError;
         expect({ exitCode, kind }).toEqual({ exitCode: 1, kind: 'os' });
-        const cause = phase === 'staging' ? 'no space left on the device \\(ENOSPC\\)' : 'an input/output error \\(EIO\\)';
+        const cause =
+          phase === 'staging' ? 'no space left on the device \\(ENOSPC\\)' : 'an input/output error \\(EIO\\)';
         expect(message).toMatch(
-          new RegExp(`^Cannot write ${dir}/[^ ]+: ${cause}\\. Nothing was changed: what this run wrote was removed( and the files it had moved were put back)?\\.$`),
+          new RegExp(
+            `^Cannot write ${dir}/[^ ]+: ${cause}\\. Nothing was changed: what this run wrote was removed( and the files it had moved were put back)?\\.$`,
+          ),
         );
         // The path is one the user knows: where the file goes, never the staging folder that is gone.
         expect(message).not.toContain(STAGING);
