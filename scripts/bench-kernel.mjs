@@ -14,7 +14,7 @@
 //
 // Needs root, Debian's rust-web toolchain in /usr/bin with rust-src, bpf-linker and llvm-objdump-22
 // (`bash .ci/install-ebpf-toolchain.sh`), and a kernel with BPF statistics (>= 5.1). Takes a few minutes.
-// Writes the table into README.md (between the kernel-bench markers) and src/kernel-bench.json, which the
+// Writes the table into README.md (between the kernel-bench markers) and records/kernel-bench.json, which the
 // generated README shows as reference figures.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,11 +148,11 @@ figures.table = markdownTable(figures);
 
 const readmePath = path.join(root, 'README.md');
 writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), figures));
-writeFileSync(path.join(root, 'src/kernel-bench.json'), `${JSON.stringify(figures, null, 2)}\n`);
+writeFileSync(path.join(root, 'records/kernel-bench.json'), `${JSON.stringify(figures, null, 2)}\n`);
 // Bundle the new figures into dist/, so the generated README shows them.
 run('npm run build', process.execPath, [path.join(root, 'scripts/build.mjs')], root);
 console.log(`\n${metadataLine(figures)}\n\n${figures.table}`);
-console.log('\nwritten: README.md (between the kernel-bench markers), src/kernel-bench.json (bundled into dist/)');
+console.log('\nwritten: README.md (between the kernel-bench markers), records/kernel-bench.json (bundled into dist/)');
 
 /** The plain, non-atomic add on the Array: the per-CPU maps' counter.rs and main.rs, rendered for this crate. */
 function writePlainCounter(v) {
@@ -254,7 +254,7 @@ What the counter costs per event, measured in the running kernel by each generat
 the counting program and an empty one are both attached to \`syscalls/sys_enter_getppid\`, the kernel's BPF run-time
 statistics are on for the measurement only, and getppid is called from one thread pinned to CPU 0 (alone), then from
 one pinned thread per CPU (contended). The last column compares the counter's growth with the program's runs: fewer
-means lost updates. \`sudo -E npm run bench:kernel\` measures again and rewrites this table and \`src/kernel-bench.json\`
+means lost updates. \`sudo -E npm run bench:kernel\` measures again and rewrites this table and \`records/kernel-bench.json\`
 (which the generated README shows as reference figures); it needs root and the eBPF toolchain, and takes a few minutes.
 
 ${block}

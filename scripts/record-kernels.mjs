@@ -1,6 +1,6 @@
 // Runs the kernel matrix (test/real/kernel-matrix.test.ts: every map × {relaxed, seqcst} × {kprobe, tracepoint} on
 // Debian's 5.10, 6.1 and 6.12 in QEMU and on this machine's kernel) and, when every combination held, records it
-// in src/verified-kernels.json, which the project's README and every generated README show as "verified on".
+// in records/verified-kernels.json, which the project's README and every generated README show as "verified on".
 //
 //   npm run record:kernels        (as root; after bash .ci/install-ebpf-toolchain.sh and bash .ci/fetch-kernels.sh)
 //
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const record = path.join(root, 'src', 'verified-kernels.json');
+const record = path.join(root, 'records', 'verified-kernels.json');
 const mtime = () => {
   try {
     return statSync(record).mtimeMs;
@@ -33,7 +33,7 @@ const status = run('npx', ['vitest', 'run', '--project', 'real', 'test/real/kern
 });
 if (mtime() === before) {
   console.error(
-    `record-kernels: the matrix did not complete (exit ${status}, or skipped): src/verified-kernels.json left as it was`,
+    `record-kernels: the matrix did not complete (exit ${status}, or skipped): records/verified-kernels.json left as it was`,
   );
   process.exit(1);
 }
@@ -41,6 +41,6 @@ if (mtime() === before) {
 if (run(process.execPath, [path.join(root, 'scripts/build.mjs')]) !== 0) process.exit(1);
 const { date, kernels, results } = JSON.parse(readFileSync(record, 'utf8'));
 console.log(
-  `record-kernels: src/verified-kernels.json: ${results.length} results on ${kernels.map((k) => k.release).join(', ')} (${date})`,
+  `record-kernels: records/verified-kernels.json: ${results.length} results on ${kernels.map((k) => k.release).join(', ')} (${date})`,
 );
 process.exit(status);

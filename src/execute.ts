@@ -2,43 +2,18 @@
 // Everything here has effects; what to do was decided by resolve().
 import { EXIT, cancelled, type ExitCode } from './errors.js';
 import { counterOutcome, countsExecve } from './facts.js';
-import type { GitOutcome } from './git.js';
 import { planWorkspace, templatesNeeded } from './plan.js';
 import type { GeneratePlan } from './resolve.js';
 import { loadTemplates } from './templates.js';
 import { c, type Ui } from './ui.js';
-import type { VerifyOutcome } from './verify.js';
 import { shown } from './validate.js';
 import { findConflicts, writeFiles } from './write.js';
-
-export interface Report {
-  schemaVersion: number;
-  ok: boolean;
-  exitCode: number;
-  dryRun?: boolean;
-  directory?: string;
-  options?: GeneratePlan['options'];
-  /** What was written (or, with --dry-run, would be): nothing when the run failed before writing. */
-  files?: { path: string; action: string }[];
-  backupDir?: string;
-  git?: GitOutcome | { status: 'skipped' };
-  verify?: VerifyOutcome | { status: 'skipped' };
-  error?: { kind: string; message: string };
-  [key: string]: unknown;
-}
+import type { GitOutcome } from './git.js';
+import type { ExecuteIo, Report } from './report.js';
 
 /** Quotes a path for a POSIX shell when it needs it. */
 export function shellQuote(p: string): string {
   return /^[A-Za-z0-9_./@%+=:,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
-}
-
-export interface ExecuteIo {
-  ui: Ui;
-  version: string;
-  report: Report;
-  isRoot: boolean;
-  /** Aborted (with the signal's name as reason) on SIGINT, SIGTERM or SIGHUP. */
-  signal: AbortSignal;
 }
 
 export async function execute(plan: GeneratePlan, io: ExecuteIo): Promise<ExitCode> {

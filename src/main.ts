@@ -1,6 +1,7 @@
 // main(): resolve the plan, carry it out, and end with one exit code (and, with --json, one JSON object).
 import { CliError, EXIT, osErrorCause, type ExitCode } from './errors.js';
-import { execute, type Report } from './execute.js';
+import { execute } from './execute.js';
+import type { Report } from './report.js';
 import { fileHost } from './host.js';
 import { outputMode, resolve, type Host, type Prompter } from './resolve.js';
 import { colorEnabled, configureColor, createUi, standardOutput, type Output, type Ui } from './ui.js';

@@ -11,9 +11,9 @@ import {
   orderingFacts,
   programFacts,
 } from './facts.js';
-import kernelBench from './kernel-bench.json' with { type: 'json' };
+import kernelBench from '../records/kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
-import verifiedJson from './verified-kernels.json' with { type: 'json' };
+import verifiedJson from '../records/verified-kernels.json' with { type: 'json' };
 
 interface VerifiedKernel {
   id: string;

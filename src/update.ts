@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_FILE, serializeConfig } from './config-file.js';
 import { CliError, EXIT, cancelled, notEmptyError, type ExitCode } from './errors.js';
-import type { ExecuteIo } from './execute.js';
+import type { ExecuteIo } from './report.js';
 import { merge3 } from './merge.js';
 import type { Options } from './options.js';
 import { planWorkspace, templatesNeeded, type PlannedFile } from './plan.js';

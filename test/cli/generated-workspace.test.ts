@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sortCargoLock } from '../../src/plan.js';
+import { skipUnlessCi } from '../helpers/ci.js';
 import { filesIn, makeTmp, runCli, show } from '../helpers/cli.js';
 
 const MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'] as const;
@@ -66,6 +67,9 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   });
 const has = async (cmd: string) => (await run(cmd, ['--version'], os.tmpdir()).catch(() => ({ code: 1 }))).code === 0;
 const [hasCargo, hasRustfmt] = await Promise.all([has('cargo'), has('rustfmt')]);
+// In CI these must run: a missing cargo or rustfmt there is a missing install step.
+skipUnlessCi(hasCargo ? undefined : 'cargo is not on PATH');
+skipUnlessCi(hasRustfmt ? undefined : 'rustfmt is not on PATH');
 
 /** Runs fn over items, at most `limit` at once. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

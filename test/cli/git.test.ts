@@ -4,11 +4,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { skipUnlessCi } from '../helpers/ci.js';
 import { cliEnv, gitConfigWithIdentity, makeTmp, parseJson, runCli, show } from '../helpers/cli.js';
 
 const git = (cwd: string, args: string[], env = {}) =>
   spawnSync('git', args, { cwd, env: cliEnv(env), encoding: 'utf8' });
-const noGit = spawnSync('git', ['--version']).status === 0 ? undefined : 'git is not on PATH';
+const noGit = skipUnlessCi(spawnSync('git', ['--version']).status === 0 ? undefined : 'git is not on PATH');
 
 describe.skipIf(noGit).concurrent(`git${noGit ? ` (skipped: ${noGit})` : ''}`, () => {
   it('with an identity: git init and one initial commit holding every file', async () => {

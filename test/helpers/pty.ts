@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { BIN, ROOT, cliArgs, cliEnv, type EnvPatch } from './cli.js';
+import { skipUnlessCi } from './ci.js';
 
 export const PTY_RELAY = path.join(ROOT, 'test', 'helpers', 'pty-relay.py');
 
@@ -21,12 +22,11 @@ export const KEY = {
  * skip; undefined when it can. CI (.ci/run) installs python3 and sets AYA_ATOMIC_CI=1: there, this is a
  * missing install step, and the test file fails with it instead.
  */
-export const noPython = (() => {
-  if (spawnSync('python3', ['-c', 'import pty, termios, fcntl'], { stdio: 'ignore' }).status === 0) return undefined;
-  const reason = 'python3 with its pty, termios and fcntl modules is not installed';
-  if (process.env.AYA_ATOMIC_CI === '1') throw new Error(`CI must run this, but: ${reason}`);
-  return reason;
-})();
+export const noPython = skipUnlessCi(
+  spawnSync('python3', ['-c', 'import pty, termios, fcntl'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'python3 with its pty, termios and fcntl modules is not installed',
+);
 
 /** Why the terminal tests cannot run here, for the skip; undefined when they can. */
 export const noPty = noPython && `${noPython}: the terminal tests drive a pseudo-terminal through it`;

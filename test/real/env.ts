@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skipUnlessCi } from '../helpers/ci.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.cjs');
@@ -37,14 +38,7 @@ export function missingObjdump(): string | undefined {
   return has(OBJDUMP) ? undefined : `${OBJDUMP} is not installed (apt-get install llvm-22)`;
 }
 
-/**
- * A test that cannot run here skips with its reason; in CI (.ci/run sets AYA_ATOMIC_CI=1), which installs
- * everything, such a reason is a missing install step: the test file fails with it instead.
- */
-export function skipUnlessCi(reason: string | undefined): string | undefined {
-  if (reason && process.env.AYA_ATOMIC_CI === '1') throw new Error(`CI must run this, but: ${reason}`);
-  return reason;
-}
+export { skipUnlessCi };
 
 // Root is what the kernel checks need: in CI, not being root is a missing step too.
 skipUnlessCi(isRoot ? undefined : 'not running as root (the kernel checks need it)');

@@ -6,9 +6,9 @@
 // read from src/facts.ts: a generator change that breaks a kernel claim (a BPF cpu, a minimum kernel, a
 // count) fails this test.
 //
-// Every run writes its record (the shape src/verified-kernels.json has, read by the READMEs) to
+// Every run writes its record (the shape records/verified-kernels.json has, read by the READMEs) to
 // $TMPDIR/create-aya-atomic-verified-kernels.json; with AYA_ATOMIC_RECORD_KERNELS=1 (`npm run record:kernels`)
-// a complete run whose expectations all held also writes src/verified-kernels.json.
+// a complete run whose expectations all held also writes records/verified-kernels.json.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -308,10 +308,10 @@ function writeRecord(fetched: Fetched[]) {
   writeFileSync(path.join(os.tmpdir(), 'create-aya-atomic-verified-kernels.json'), json);
   const complete = passed.size === TABLE.length * PROGRAMS.length;
   if (process.env.AYA_ATOMIC_RECORD_KERNELS === '1') {
-    if (complete) writeFileSync(path.join(ROOT, 'src', 'verified-kernels.json'), json);
+    if (complete) writeFileSync(path.join(ROOT, 'records', 'verified-kernels.json'), json);
     else
       console.warn(
-        `kernel matrix: ${passed.size} of ${TABLE.length * PROGRAMS.length} combinations held: src/verified-kernels.json left as it was`,
+        `kernel matrix: ${passed.size} of ${TABLE.length * PROGRAMS.length} combinations held: records/verified-kernels.json left as it was`,
       );
   }
 }

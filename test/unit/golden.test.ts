@@ -1,6 +1,6 @@
-// Golden trees: three generated workspaces, byte for byte, kept in test/golden/. Any change to a
-// template or to the renderer shows up here as a diff to review. After an intended change:
-//   npm run golden:update      (then read `git diff test/golden`)
+// Golden trees: three generated workspaces, byte for byte, kept in test/golden/ as vitest file snapshots.
+// Any change to a template or to the renderer shows up here as a diff to review. After an intended change:
+//   npm run golden:update      (vitest -u; then read `git diff test/golden`)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,6 @@ const GOLDEN = fileURLToPath(new URL('../golden', import.meta.url));
 const VERSION: string = JSON.parse(
   fs.readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
 ).version;
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const CASES: Record<string, Options> = {
   default: {
@@ -61,25 +60,19 @@ describe.each(Object.entries(CASES))('golden tree %s', (name, options) => {
     planWorkspace(options, VERSION, loadTemplates(templatesNeeded(options))).map((f) => [f.path, f.contents]),
   );
 
-  if (UPDATE) {
-    it('is rewritten (UPDATE_GOLDEN=1)', () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      for (const [file, contents] of rendered) {
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file), contents);
-      }
-    });
-    return;
-  }
-
-  const golden = onDisk(dir);
-  it('has the same files', () => {
-    expect([...rendered.keys()].sort()).toEqual([...golden.keys()].sort());
+  // Each file is a file snapshot: `vitest -u` (npm run golden:update) rewrites what changed, and the
+  // diff is reviewed in git like any other change.
+  it.each([...rendered.keys()].sort())('%s', async (file) => {
+    await expect(rendered.get(file)).toMatchFileSnapshot(path.join(dir, file));
   });
-  it.each([...rendered.keys()].sort())('%s is byte-identical', (file) => {
-    expect(
-      rendered.get(file),
-      `${file} differs from test/golden/${name}/${file}; after an intended change run npm run golden:update`,
-    ).toBe(golden.get(file));
+
+  it('has no file the generator no longer writes', () => {
+    const stale = [...onDisk(dir).keys()].filter((file) => !rendered.has(file)).sort();
+    // Under -u, the snapshot mechanism's update mode removes them, as it rewrites changed files.
+    if (stale.length && expect.getState().snapshotState.snapshotUpdateState === 'all') {
+      for (const file of stale) fs.rmSync(path.join(dir, file));
+      return;
+    }
+    expect(stale, `no longer generated: remove them (npm run golden:update)`).toEqual([]);
   });
 });

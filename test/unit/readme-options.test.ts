@@ -1,6 +1,6 @@
 // Sections of README.md derived from the code and records, like --help: the options table (from the options
-// model) and the kernel matrix (from src/verified-kernels.json). This test fails when they differ; after
-// changing an option or recording the matrix: npm run docs (rewrites them between the README's markers).
+// model) and the kernel matrix (from the recorded matrix). This test fails when they differ; after changing an
+// option or recording the matrix: npm run docs (vitest -u: rewrites them between the README's markers).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -10,21 +10,21 @@ import { verifiedMatrixMarkdown } from '../../src/readme.js';
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const markers = (name: string) => new RegExp(`(<!-- ${name}:start -->\\n)([^]*?)\\n?(<!-- ${name}:end -->)`);
 
-it.each([
+const SECTIONS: [string, () => string][] = [
   ['options', optionsMarkdown],
   ['verified-kernels', verifiedMatrixMarkdown],
-])("README.md's %s section is what the code gives", (name, expected) => {
+];
+
+it("README.md's derived sections are what the code gives", async () => {
   const text = fs.readFileSync(README, 'utf8');
-  const re = markers(name);
-  expect(text, `README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`).toMatch(re);
-  if (process.env.UPDATE_README === '1') {
-    fs.writeFileSync(
-      README,
-      text.replace(re, (_, start, _old, end) => `${start}${expected()}\n${end}`),
-    );
-    return;
+  let expected = text;
+  for (const [name, section] of SECTIONS) {
+    const re = markers(name);
+    expect(text, `README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`).toMatch(re);
+    expected = expected.replace(re, (_, start, _old, end) => `${start}${section()}\n${end}`);
   }
-  expect(re.exec(text)![2], 'run npm run docs').toBe(expected());
+  // README.md itself is the snapshot: `vitest -u` (npm run docs) rewrites the sections, for review in git.
+  await expect(expected).toMatchFileSnapshot(README);
 });
 
 it('the table names every flag --help names', () => {

@@ -1,6 +1,6 @@
-// Terminal output rules, in-process: when to colour (SPEC: --no-color, NO_COLOR, FORCE_COLOR, a terminal)
-// and fitting a live line to the terminal's width (issue 13, item 15; the pseudo-terminal tests show it
-// drawn: test/cli/progress.test.ts and interactive.test.ts).
+// Terminal output rules, in-process: when to colour (--no-color, NO_COLOR, FORCE_COLOR, a terminal) and
+// fitting a live line to the terminal's width (the pseudo-terminal tests show it drawn:
+// test/cli/progress.test.ts and interactive.test.ts).
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, fit } from '../../src/ui.js';
 
@@ -17,6 +17,10 @@ describe('colorEnabled', () => {
     ['--color over NO_COLOR=1', true, pipe, { NO_COLOR: '1' }, true],
     ['NO_COLOR=1 on a terminal', undefined, tty, { NO_COLOR: '1' }, false],
     ['NO_COLOR=1 over FORCE_COLOR=1', undefined, tty, { NO_COLOR: '1', FORCE_COLOR: '1' }, false],
+    // no-color.org: any non-empty value turns colour off, "0" and "false" included.
+    ['NO_COLOR=0 on a terminal', undefined, tty, { NO_COLOR: '0' }, false],
+    ['NO_COLOR=false on a terminal', undefined, tty, { NO_COLOR: 'false' }, false],
+    ['NO_COLOR=yes over FORCE_COLOR=1', undefined, tty, { NO_COLOR: 'yes', FORCE_COLOR: '1' }, false],
     ['an empty NO_COLOR (ignored, as no-color.org says)', undefined, tty, { NO_COLOR: '' }, true],
     ['FORCE_COLOR=1 on a pipe', undefined, pipe, { FORCE_COLOR: '1' }, true],
     ['FORCE_COLOR=0 on a terminal', undefined, tty, { FORCE_COLOR: '0' }, false],

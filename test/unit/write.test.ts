@@ -143,8 +143,11 @@ describe.each(Object.entries(SCENARIOS))('writeFiles into %s', (_, scenario) => 
   beforeAll(async () => {
     countDir = setUp().dir;
     counts = instrument();
-    await writeFiles(countDir, FILES, { replace: scenario.replace, remove: scenario.remove });
-    vi.restoreAllMocks();
+    try {
+      await writeFiles(countDir, FILES, { replace: scenario.replace, remove: scenario.remove });
+    } finally {
+      vi.restoreAllMocks(); // also when it fails: a spy left in place would wrap the next block's spies
+    }
   });
 
   it('writes every file, leaves no staging folder, and backs up what it replaced', () => {
