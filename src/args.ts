@@ -1,6 +1,6 @@
 // The command line, parsed once, driven by the options model. Values are only collected here; they are
 // validated in resolve.ts, once flags, the recorded config and defaults are merged.
-import { usageError } from './errors.js';
+import { EXIT_MEANINGS, usageError } from './errors.js';
 import { CONFIG_FLAG, OPTIONS, SWITCHES, defaultText, type OptionKey, type Switches } from './options.js';
 import { shown } from './validate.js';
 
@@ -152,9 +152,13 @@ export function helpText(version: string): string {
   }
   lines.push(
     '',
-    'Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty,',
-    '            4 generated but prerequisites missing, 5 generated but the build failed,',
-    '            6 updated with conflicts to resolve, 130 cancelled',
+    ...wrap(
+      'Exit codes:',
+      Object.entries(EXIT_MEANINGS)
+        .map(([code, m]) => `${code} ${m.short}`)
+        .join(', '),
+      12,
+    ),
     '',
     'Examples:',
     '  npm create aya-atomic@latest my-probe',

@@ -11,6 +11,51 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * What each exit code means: `short` for --help, `long` for the README's and docs/command-line.md's table
+ * (derived from here; a test fails when they are stale, `npm run docs` rewrites them).
+ */
+export const EXIT_MEANINGS: Record<ExitCode, { short: string; long: string }> = {
+  0: { short: 'done', long: 'done: generated (and verified, unless `--no-verify`), or updated' },
+  1: {
+    short: 'unexpected error',
+    long: 'unexpected error, or an error from the operating system (one sentence naming the path, the cause and what was undone)',
+  },
+  2: {
+    short: 'usage error',
+    long:
+      'usage error: unknown flag, invalid value or name, bad `--config` file or `aya-atomic.toml`, a target that can never ' +
+      'be a directory (a file, fifo, device, dangling link, link loop, or a path below a file); nothing written',
+  },
+  3: {
+    short: 'directory not empty',
+    long:
+      'target directory not empty and `--overwrite` not given (or refused at the prompt); `--update`: uncommitted ' +
+      'changes and no `--overwrite`',
+  },
+  4: { short: 'generated but prerequisites missing', long: 'generated, but verify found prerequisites missing' },
+  5: {
+    short: 'generated but the build failed',
+    long: "generated, but the build failed (or crates could not be downloaded, or the kernel's verifier rejected the program)",
+  },
+  6: {
+    short: 'updated with conflicts to resolve',
+    long: '`--update`: updated, with conflicts left to resolve (listed)',
+  },
+  130: {
+    short: 'cancelled',
+    long:
+      'cancelled: Ctrl-C or Esc at a prompt, or Ctrl-C, SIGTERM or SIGHUP later (what was being written is rolled ' +
+      'back; a written workspace stays)',
+  },
+};
+
+/** The exit codes as a markdown table. */
+export function exitCodesMarkdown(): string {
+  const rows = Object.entries(EXIT_MEANINGS).map(([code, m]) => `| ${code} | ${m.long.replace(/\|/g, '\\|')} |`);
+  return ['| code | meaning |', '|---|---|', ...rows].join('\n');
+}
+
 export type ErrorKind = 'usage' | 'not-empty' | 'cancelled' | 'os' | 'unexpected';
 
 export class CliError extends Error {

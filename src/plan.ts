@@ -126,6 +126,10 @@ export function planWorkspace(options: Options, version: string, templates: read
   const seen = new Set<string>();
   for (const f of files) {
     if (seen.has(f.path)) throw new Error(`two templates write ${f.path}`);
+    // Never outside the target (docs/safety.md): relative, no `..`, no empty or `.` segment.
+    if (!f.path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && !seg.includes('\\'))) {
+      throw new Error(`template path ${JSON.stringify(f.path)} would leave the target directory`);
+    }
     seen.add(f.path);
   }
   // Code-point order: deterministic everywhere, and no locale tables to load at start-up.

@@ -174,8 +174,12 @@ describe('helpText', () => {
         value,
       ).toBe(true);
     }
-    expect(text).toContain('Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty,');
-    expect(text).toContain('6 updated with conflicts to resolve, 130 cancelled');
+    // Wrapped at 100 columns; read as one line.
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty, ' +
+        '4 generated but prerequisites missing, 5 generated but the build failed, ' +
+        '6 updated with conflicts to resolve, 130 cancelled',
+    );
   });
 
   it('a wrapped description continues in the description column', () => {

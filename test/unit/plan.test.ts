@@ -90,6 +90,14 @@ describe('planWorkspace', () => {
     expect(counter).toContain('SeqCst');
   });
 
+  it.each(['../escape.rs', 'a/../../b.rs', '/etc/passwd', 'a//b.rs', './a.rs', 'a\\..\\b.rs'])(
+    'refuses a template whose output path %s would leave the target',
+    (bad) => {
+      const extra = { path: `workspace/${bad}`, contents: 'x' };
+      expect(() => planWorkspace(combos[0], VERSION, [...templates, extra])).toThrow(/would leave the target/);
+    },
+  );
+
   it('substitute() rejects an unknown variable instead of leaving it', () => {
     expect(() => substitute('a {{nope}} b', { crate: 'x' }, 'where.rs')).toThrow(/where\.rs.*\{\{nope\}\}/);
     expect(substitute('{{ crate }}-{{crate}}', { crate: 'x' }, 'w')).toBe('x-x');

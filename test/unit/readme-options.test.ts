@@ -5,26 +5,34 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { optionsMarkdown } from '../../src/args.js';
+import { exitCodesMarkdown } from '../../src/errors.js';
 import { verifiedMatrixMarkdown } from '../../src/readme.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const markers = (name: string) => new RegExp(`(<!-- ${name}:start -->\\n)([^]*?)\\n?(<!-- ${name}:end -->)`);
 
-const SECTIONS: [string, () => string][] = [
-  ['options', optionsMarkdown],
-  ['verified-kernels', verifiedMatrixMarkdown],
+const DOCS: [file: string, sections: [string, () => string][]][] = [
+  [
+    'README.md',
+    [
+      ['options', optionsMarkdown],
+      ['exit-codes', exitCodesMarkdown],
+      ['verified-kernels', verifiedMatrixMarkdown],
+    ],
+  ],
+  ['docs/command-line.md', [['exit-codes', exitCodesMarkdown]]],
 ];
 
-it("README.md's derived sections are what the code gives", async () => {
-  const text = fs.readFileSync(README, 'utf8');
+it.each(DOCS)("%s's derived sections are what the code gives", async (name, sections) => {
+  const file = fileURLToPath(new URL(`../../${name}`, import.meta.url));
+  const text = fs.readFileSync(file, 'utf8');
   let expected = text;
-  for (const [name, section] of SECTIONS) {
+  for (const [name, section] of sections) {
     const re = markers(name);
-    expect(text, `README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`).toMatch(re);
+    expect(text, `${file} has no <!-- ${name}:start --> … <!-- ${name}:end --> section`).toMatch(re);
     expected = expected.replace(re, (_, start, _old, end) => `${start}${section()}\n${end}`);
   }
-  // README.md itself is the snapshot: `vitest -u` (npm run docs) rewrites the sections, for review in git.
-  await expect(expected).toMatchFileSnapshot(README);
+  // The file itself is the snapshot: `vitest -u` (npm run docs) rewrites the sections, for review in git.
+  await expect(expected).toMatchFileSnapshot(file);
 });
 
 it('the table names every flag --help names', () => {
