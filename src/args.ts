@@ -117,14 +117,15 @@ function wrap(head: string, text: string, indent: number): string[] {
   return lines;
 }
 
-export function helpText(version: string): string {
+/** `usage`: how the package manager that ran us takes the options (package-manager.ts usageLine). */
+export function helpText(version: string, usage: string): string {
   const lines = [
     `create-aya-atomic ${version}: writes a Rust/Aya eBPF workspace whose program counts events`,
     'with a correct atomic counter, then checks that it builds and that the kernel accepts it.',
     '',
     'Usage: create-aya-atomic [dir] [options]',
     '       create-aya-atomic --update [dir] [options]',
-    '       npm create aya-atomic@latest [dir] -- [options]   (options after --, or npm keeps them)',
+    `       ${usage}`,
     '',
     'Arguments:',
     ...wrap(

@@ -2,6 +2,7 @@
 // Everything here has effects; what to do was decided by resolve().
 import { EXIT, cancelled, type ExitCode } from './errors.js';
 import { counterOutcome, countsExecve } from './facts.js';
+import { shellQuote } from './package-manager.js';
 import { planWorkspace, templatesNeeded } from './plan.js';
 import type { GeneratePlan } from './resolve.js';
 import { loadTemplates } from './templates.js';
@@ -10,11 +11,6 @@ import { shown } from './validate.js';
 import { findConflicts, writeFiles } from './write.js';
 import type { GitOutcome } from './git.js';
 import type { ExecuteIo, Report } from './report.js';
-
-/** Quotes a path for a POSIX shell when it needs it. */
-export function shellQuote(p: string): string {
-  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
-}
 
 export async function execute(plan: GeneratePlan, io: ExecuteIo): Promise<ExitCode> {
   const { ui, report } = io;

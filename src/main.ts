@@ -3,6 +3,7 @@ import { CliError, EXIT, osErrorCause, type ExitCode } from './errors.js';
 import { execute } from './execute.js';
 import type { Report } from './report.js';
 import { fileHost } from './host.js';
+import { jsonNote } from './package-manager.js';
 import { outputMode, resolve, type Host, type Prompter } from './resolve.js';
 import { colorEnabled, configureColor, createUi, standardOutput, type Output, type Ui } from './ui.js';
 
@@ -25,11 +26,13 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export const JSON_SCHEMA_VERSION = 2;
 
 export async function main(io: Io): Promise<ExitCode> {
-  const mode = outputMode(io.argv);
+  const mode = outputMode(io.argv, io.env);
   const out = io.output ?? standardOutput();
   const color = colorEnabled(mode.color, { isTTY: out.isTerminal(mode.json ? 2 : 1) }, io.env);
   await configureColor(color);
   const ui = createUi(mode.json, out);
+  const banner = mode.json ? jsonNote(io.env) : undefined;
+  if (banner) ui.warn(banner);
   const report: Report = { schemaVersion: JSON_SCHEMA_VERSION, ok: false, exitCode: EXIT.unexpected };
   const finish = (exitCode: ExitCode) => {
     report.exitCode = exitCode;

@@ -4,6 +4,7 @@
 // through `Prompter`; so tests drive it in-process with fakes. execute.ts carries the plan out.
 import path from 'node:path';
 import { parseArgs, helpText } from './args.js';
+import { adviceCommand, checkNpmSwallowed, packageManagerArgs, usageLine } from './package-manager.js';
 import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js';
 import { notEmptyError, usageError } from './errors.js';
 import type { MapKind, ProgramKind } from './facts.js';
@@ -100,7 +101,11 @@ export type Plan = { kind: 'help'; text: string } | { kind: 'version'; text: str
 const isCI = (env: ResolveInput['env']) => Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
 
 /** Output settings known before the arguments are fully parsed, so even a usage error honours them. */
-export function outputMode(argv: readonly string[]): { json: boolean; color: boolean | undefined } {
+export function outputMode(
+  rawArgv: readonly string[],
+  env: ResolveInput['env'],
+): { json: boolean; color: boolean | undefined } {
+  const argv = packageManagerArgs(rawArgv, env);
   const end = argv.indexOf('--');
   const flags = end < 0 ? argv : argv.slice(0, end);
   const color = flags.includes('--no-color') ? false : flags.includes('--color') ? true : undefined;
@@ -110,44 +115,6 @@ export function outputMode(argv: readonly string[]): { json: boolean; color: boo
 export function shownDirectory(dir: string, cwd: string): string {
   const rel = path.relative(cwd, dir) || '.';
   return rel.startsWith('..') || path.isAbsolute(rel) ? dir : rel;
-}
-
-// npm parses the options before `--` itself: those it does not know become `npm_config_<name>` variables
-// (set to "true", the value left behind as an argument), and never reach us. These are ours alone, or
-// npm's but surely meant for us (a --dry-run that writes files, a --json that prints text).
-const SWALLOWED: { variable: string; flag: string; when?: (value: string) => boolean }[] = [
-  ...(['name', 'map', 'ordering', 'program', 'attach', 'toolchain', 'config', 'overwrite'] as const).map((k) => ({
-    variable: k,
-    flag: `--${k}`,
-  })),
-  { variable: 'verify', flag: '--verify / --no-verify' },
-  { variable: 'git', flag: '--no-git', when: (v) => v === 'false' || v === '' },
-  { variable: 'dry_run', flag: '--dry-run', when: (v) => v === 'true' },
-  { variable: 'json', flag: '--json', when: (v) => v === 'true' },
-];
-
-function underNpm(env: ResolveInput['env']): boolean {
-  return ['exec', 'init', 'create'].includes(env.npm_command ?? '') || env.npm_lifecycle_event === 'npx';
-}
-
-function checkNpmSwallowed(input: ResolveInput, positionals: string[]): void {
-  if (!underNpm(input.env)) return;
-  const lost = SWALLOWED.filter(({ variable, when }) => {
-    const value = input.env[`npm_config_${variable}`];
-    return value !== undefined && (when ? when(value) : true);
-  }).map((s) => s.flag);
-  if (!lost.length) return;
-  const left =
-    positionals.length > 1
-      ? ` (npm passed on ${positionals
-          .slice(1)
-          .map((p) => shown(p))
-          .join(', ')} as plain arguments)`
-      : '';
-  throw usageError(
-    `npm kept ${lost.join(', ')} for itself, so ${lost.length === 1 ? 'it' : 'they'} never reached create-aya-atomic${left}.\n` +
-      'Put every option after `--`: npm create aya-atomic@latest [dir] -- [options]',
-  );
 }
 
 /** The directory argument: not empty, no control characters (they end up in names and in output). */
@@ -218,17 +185,19 @@ function validateGiven(
 type ParsedValues = Partial<Record<OptionKey, string>>;
 
 export async function resolve(input: ResolveInput, host: Host, prompter: Prompter): Promise<Plan> {
-  const args = parseArgs(input.argv);
+  const args = parseArgs(packageManagerArgs(input.argv, input.env));
   const switches: Switches = { ...SWITCH_DEFAULTS, ...args.switches };
-  if (switches.help) return { kind: 'help', text: helpText(input.version) };
+  if (switches.help) return { kind: 'help', text: helpText(input.version, usageLine(input.env)) };
   if (switches.version) return { kind: 'version', text: input.version };
-  checkNpmSwallowed(input, args.positionals);
+  const interactive = !switches.yes && !switches.json && input.stdinIsTTY && input.stdoutIsTTY && !isCI(input.env);
+  // Without a directory, inside a generated workspace, only --update makes sense: npm turns a --update
+  // given before `--` into its own --update-notifier, and nothing of it reaches us.
+  const workspace = args.positionals.length <= 1 && !switches.update ? workspaceAround(input.cwd, host) : undefined;
+  checkNpmSwallowed(input.env, args.positionals, args.switches, { interactive, insideWorkspace: Boolean(workspace) });
   if (args.positionals.length > 1) {
     throw usageError(
       `expected at most one directory, got ${args.positionals.length}: ${args.positionals.map((p) => shown(p)).join(' ')}\n` +
-        (underNpm(input.env)
-          ? 'Through npm, put the options after `--` (npm create aya-atomic@latest [dir] -- [options]), or npm keeps them.'
-          : 'Usage: create-aya-atomic [dir] [options] (see --help)'),
+        `Usage: ${usageLine(input.env)} (see --help)`,
     );
   }
   const dirArg = args.positionals[0];
@@ -243,9 +212,16 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
     resolvePath: (raw) => path.resolve(input.cwd, raw),
     directory: (abs) => host.directory(abs),
   };
-  const interactive = !switches.yes && !switches.json && input.stdinIsTTY && input.stdoutIsTTY && !isCI(input.env);
 
   if (switches.update) return resolveUpdate(input, host, args.values, args.config, dirArg, switches, ctx);
+  if (dirArg === undefined && workspace !== undefined) {
+    throw usageError(
+      `${shownDirectory(workspace, input.cwd)} is a workspace made by create-aya-atomic (it has ${CONFIG_FILE}) and no ` +
+        'directory was given, so this run would write a new workspace inside it. Nothing was written.\n' +
+        `To bring it up to date: ${adviceCommand(input.env, undefined, ['--update'])}\n` +
+        `To create a new workspace, give its directory: ${adviceCommand(input.env, '<dir>')}`,
+    );
+  }
 
   let recorded: RecordedConfig | undefined;
   if (args.config !== undefined) recorded = readConfig(host, path.resolve(input.cwd, args.config), args.config);
@@ -395,6 +371,14 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
     overwrite,
     notes,
   };
+}
+
+/** The directory holding an aya-atomic.toml: the current one or one above, up to the git work tree's root. */
+function workspaceAround(cwd: string, host: Host): string | undefined {
+  for (let d = cwd; ; d = path.dirname(d)) {
+    if (host.exists(path.join(d, CONFIG_FILE))) return d;
+    if (host.exists(path.join(d, '.git')) || d === path.dirname(d)) return undefined;
+  }
 }
 
 async function askDirectory(prompter: Prompter, impossible: (answer: string) => string | undefined): Promise<string> {

@@ -17,6 +17,7 @@ import {
   readToml,
   runCli,
   show,
+  snapshot,
 } from '../helpers/cli.js';
 import { noPython } from '../helpers/pty.js';
 
@@ -46,26 +47,63 @@ describe.concurrent('--json', () => {
   });
 });
 
-// Issue 13, item 12.
+// What npm 11 passes on for `npm create aya-atomic@latest p --map hash --ordering seqcst` (npm reads
+// --map as -m -a -p and --ordering as a setting of its own); test/registry/ runs it through npm itself.
+const NPM_CREATE = {
+  npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false',
+  npm_command: 'init',
+  npm_lifecycle_event: 'npx',
+};
+
 describe.concurrent('through npm without --', () => {
-  it('flags npm swallowed (npm_config_*): exit 2, naming each flag and saying to put them after --; nothing written', async () => {
+  it('options npm swallowed (npm_config_*): exit 2, naming each with the command that was meant; nothing written', async () => {
     const cwd = makeTmp('npm-swallowed');
-    // `npm create aya-atomic p --map hash --ordering seqcst --yes`: npm keeps --map and --ordering
-    // (as npm_config_map=true, npm_config_ordering=true), and passes on "hash" and "seqcst".
     const env = {
-      npm_command: 'exec',
-      npm_lifecycle_event: 'npx',
-      npm_config_map: 'true',
+      ...NPM_CREATE,
+      npm_config_message: '',
+      npm_config_all: 'true',
+      npm_config_parseable: 'true',
       npm_config_ordering: 'true',
-      npm_config_yes: 'true',
     };
     const result = await runCli(['p', 'hash', 'seqcst'], { cwd, env });
     expect(result.code, show(result)).toBe(2);
     expect(result.stderr).toBe(
-      '✖ npm kept --map, --ordering for itself, so they never reached create-aya-atomic (npm passed on "hash", "seqcst" as plain arguments).\n' +
-        'Put every option after `--`: npm create aya-atomic@latest [dir] -- [options]\n',
+      '✖ npm kept --map and --ordering for itself, so they never reached create-aya-atomic (npm passed on "hash", "seqcst" as plain arguments). Nothing was written.\n' +
+        'Put the options after `--`: npm create aya-atomic@latest p -- --map hash --ordering seqcst\n',
     );
     expect(fs.readdirSync(cwd)).toEqual([]);
+  });
+
+  it('no directory inside a generated workspace (npm took --update): exit 2, the update command, nothing written', async () => {
+    const cwd = makeTmp('in-workspace');
+    const made = await runCli(['ws', '--yes', '--no-git'], { cwd });
+    expect(made.code, show(made)).toBe(0);
+    const ws = path.join(cwd, 'ws');
+    const before = snapshot(ws);
+    const result = await runCli(['--yes'], { cwd: path.join(ws, 'ws-ebpf'), env: NPM_CREATE });
+    expect(result.code, show(result)).toBe(2);
+    expect(result.stderr).toBe(
+      `✖ ${ws} is a workspace made by create-aya-atomic (it has aya-atomic.toml) and no directory was given, so this run would write a new workspace inside it. Nothing was written.\n` +
+        'To bring it up to date: npm create aya-atomic@latest -- --update\n' +
+        'To create a new workspace, give its directory: npm create aya-atomic@latest <dir>\n',
+    );
+    expect(snapshot(ws)).toEqual(before);
+  });
+
+  it('--json under npm create: a note on stderr says how to get stdout that is only JSON', async () => {
+    const cwd = makeTmp('npm-json');
+    const result = await runCli(['p', '--yes', '--no-git', '--json', '--dry-run'], { cwd, env: NPM_CREATE });
+    expect(result.code, show(result)).toBe(0);
+    expect(result.stderr).toContain(
+      '! npm create printed its own lines on stdout before this JSON. For stdout that is only the JSON: ' +
+        'npx create-aya-atomic@latest [dir] [options] --json, or npm create --silent aya-atomic@latest [dir] -- [options] --json\n',
+    );
+    expect(parseJson(result).ok).toBe(true);
+    const silent = await runCli(['p', '--yes', '--json', '--dry-run'], {
+      cwd,
+      env: { ...NPM_CREATE, npm_config_loglevel: 'silent' },
+    });
+    expect(silent.stderr).not.toContain('npm create printed');
   });
 });
 

@@ -66,7 +66,8 @@ export type EnvPatch = Record<string, string | undefined>;
 export function cliEnv(patch: EnvPatch = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(GIT_|NO_COLOR$|FORCE_COLOR$|CI$|CREATE_AYA_ATOMIC_|npm_config_color$|COLORTERM$)/.test(key)) delete env[key];
+    // npm_*: the package manager running the tests (npm test, npx vitest) is not one that ran the CLI.
+    if (/^(GIT_|NO_COLOR$|FORCE_COLOR$|CI$|CREATE_AYA_ATOMIC_|npm_|COLORTERM$)/i.test(key)) delete env[key];
   }
   const root = tmpRootDir();
   env.GIT_CONFIG_GLOBAL = path.join(root, 'gitconfig-empty'); // no identity unless a test sets one

@@ -120,7 +120,10 @@ describe('parseArgs', () => {
 });
 
 describe('helpText', () => {
-  const text = helpText('1.2.3');
+  const text = helpText(
+    '1.2.3',
+    'npm create aya-atomic@latest [dir] -- [options]   (options after --, or npm keeps them)',
+  );
   const lines = text.split('\n');
 
   it('no line is over 100 columns', () => {

@@ -509,44 +509,6 @@ describe('usage errors', () => {
   });
 });
 
-describe('npm swallowed the options', () => {
-  const npm = { npm_command: 'exec', npm_lifecycle_event: 'npx' };
-
-  it('names the options npm kept, and what it passed on instead', async () => {
-    const e = await failure(
-      ['p', 'seqcst'],
-      {},
-      { env: { ...npm, npm_config_ordering: 'true', npm_config_yes: 'true' } },
-    );
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toBe(
-      'npm kept --ordering for itself, so it never reached create-aya-atomic (npm passed on "seqcst" as plain arguments).\n' +
-        'Put every option after `--`: npm create aya-atomic@latest [dir] -- [options]',
-    );
-  });
-
-  it.each([
-    [{ npm_config_git: 'false' }, '--no-git'],
-    [{ npm_config_dry_run: 'true' }, '--dry-run'],
-    [{ npm_config_json: 'true' }, '--json'],
-    [{ npm_config_overwrite: 'true' }, '--overwrite'],
-    [{ npm_config_name: 'foo' }, '--name'],
-  ])('%j is %s', async (vars, flag) => {
-    const e = await failure(['p'], {}, { env: { ...npm, ...vars } });
-    expect(e.message).toContain(`npm kept ${flag} for itself`);
-  });
-
-  it('says to use -- when npm left extra arguments', async () => {
-    const e = await failure(['p', 'hash'], {}, { env: npm });
-    expect(e.message).toContain('Through npm, put the options after `--`');
-  });
-
-  it("leaves npm's own --yes alone, and variables outside npm", async () => {
-    await generate(['p'], {}, { env: { ...npm, npm_config_yes: 'true', npm_config_offline: 'true' } });
-    await generate(['p'], {}, { env: { npm_config_ordering: 'true' } });
-  });
-});
-
 describe('--update', () => {
   const WS = `${CWD}/ws`;
   const files = {
