@@ -2,9 +2,9 @@
 // CommonJS, though the source is ES modules: Node starts a CommonJS program several milliseconds
 // sooner (its ES module loader resolves and links asynchronously), and this command's start-up is
 // most of its run. Our own code is one file, dist/index.cjs: every module Node loads costs a start-up.
-// The two libraries only some runs need are files of their own in dist/vendor/, loaded on demand:
-// prompts (a question on a terminal) and fs-extra (a move across devices). Minified, but functions
-// keep their names, so a stack trace a user sends names them.
+// The libraries only some runs need are files of their own in dist/vendor/, loaded on demand: prompts
+// (a question on a terminal), fs-extra (a move across devices) and execa (a child process: git, cargo,
+// npm). Minified, but functions keep their names, so a stack trace a user sends names them.
 // Also writes THIRD-PARTY-LICENSES.md from the licence files of exactly the packages esbuild bundled
 // (read from its metafile). `BUILD_ANALYZE=1 node scripts/build.mjs` prints what takes room in each output.
 import { build } from 'esbuild';
@@ -41,7 +41,11 @@ const common = {
 };
 const vendor = await build({
   ...common,
-  entryPoints: { prompts: 'src/vendor/prompts.ts', 'fs-extra': 'src/vendor/fs-extra.ts' },
+  entryPoints: {
+    prompts: 'src/vendor/prompts.ts',
+    'fs-extra': 'src/vendor/fs-extra.ts',
+    execa: 'src/vendor/execa.ts',
+  },
   outdir: 'dist/vendor',
 });
 // `import('./vendor/x.js')` in the source loads dist/vendor/x.cjs.

@@ -1,8 +1,9 @@
-// Child processes, on node:child_process: an argument array, never a shell string. `run` collects a
-// short command's output; `runGroup` puts the child in a process group of its own, so an abort (Ctrl-C,
-// SIGTERM, SIGHUP) stops it and everything it started: no rustc or bpf-linker outlives the run.
-// (execa was bundled before: 37 kB of the 100 kB package budget, and it stops only the child, not its group.)
-import { spawn } from 'node:child_process';
+// Child processes (cargo, git, npm), on execa: an argument array, never a shell string. `run` collects a
+// command's output. With a `signal`, the child leads a process group of its own (execa passes `detached`
+// on to spawn), and an abort (Ctrl-C, SIGTERM, SIGHUP) stops the whole group, not only the child: SIGTERM,
+// then SIGKILL for whatever is still there after a grace period, so no rustc or bpf-linker outlives the
+// run. execa is loaded only when a child runs: a file of its own in dist/vendor/ (scripts/build.mjs).
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface RunResult {
   /** The exit code; null when a signal ended it or it never started. */
@@ -16,51 +17,100 @@ export interface RunResult {
 
 export interface RunOptions {
   cwd: string;
+  /** Added to this process's environment. */
   env?: NodeJS.ProcessEnv;
   /** Run in a process group of its own, stopped as a whole when `signal` aborts. */
   signal?: AbortSignal;
   onData?: (chunk: string) => void;
+  /** How long the group has to end after SIGTERM before SIGKILL (default 3 s). */
+  forceAfterMs?: number;
 }
 
-export function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  return new Promise((resolve) => {
-    if (opts.signal?.aborted) return resolve({ code: null, output: '', stdout: '' });
-    const child = spawn(file, args, {
-      cwd: opts.cwd,
-      env: opts.env ? { ...process.env, ...opts.env } : process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: Boolean(opts.signal), // the leader of a new process group
-    });
-    let output = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      const s = chunk.toString();
-      stdout += s;
-      output += s;
-      opts.onData?.(s);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const s = chunk.toString();
-      output += s;
-      opts.onData?.(s);
-    });
-    const stop = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    };
-    opts.signal?.addEventListener('abort', stop, { once: true });
-    const end = (result: RunResult) => {
-      opts.signal?.removeEventListener('abort', stop);
-      resolve(result);
-    };
-    child.on('error', (e) => end({ code: null, output, stdout, failedToStart: e.message }));
-    child.on('close', (code) => {
-      // Grandchildren may outlive the leader: stop the rest of the group too.
-      if (opts.signal?.aborted) stop();
-      end({ code, output, stdout });
-    });
+const FORCE_AFTER_MS = 3_000;
+
+export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  if (opts.signal?.aborted) return { code: null, output: '', stdout: '' };
+  const { execa } = await import('./vendor/execa.js');
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdin: 'ignore',
+    detached: Boolean(opts.signal), // the leader of a new process group
+    reject: false,
+    buffer: false, // collected here, as it comes, for onData
   });
+  let output = '';
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    output += s;
+    opts.onData?.(s);
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    output += s;
+    opts.onData?.(s);
+  });
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    if (child.pid) stopped ??= stopGroup(child.pid, opts.forceAfterMs ?? FORCE_AFTER_MS);
+  };
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await child;
+    // Grandchildren may outlive the leader: the rest of the group is stopped before we return.
+    if (opts.signal?.aborted) {
+      stop();
+      await stopped;
+    }
+    if (result.exitCode === undefined && !result.signal && result.failed)
+      return { code: null, output, stdout, failedToStart: result.originalMessage ?? result.shortMessage };
+    return { code: result.exitCode ?? null, output, stdout };
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** Sends `signal` to every process in the group; false when none is left. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is empty
+  }
+}
+
+/**
+ * Whether a process of the group still runs. A zombie runs nothing, but counts for kill(2) until its
+ * parent reaps it, and an orphan's new parent (a container's init) may take its time: read /proc.
+ */
+function groupRuns(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return true;
+  }
+  return entries.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After the command's name in parentheses: state, ppid, pgrp.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(pgrp) === pgid && state !== 'Z';
+    } catch {
+      return false; // ended while we looked
+    }
+  });
+}
+
+/** SIGTERM to the group; SIGKILL to whatever of it still runs after `forceAfterMs`. */
+async function stopGroup(pgid: number, forceAfterMs: number): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  const end = Date.now() + forceAfterMs;
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 25));
+    if (!groupRuns(pgid)) return;
+  }
+  signalGroup(pgid, 'SIGKILL');
 }

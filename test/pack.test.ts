@@ -17,12 +17,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // lists by hand from `npm pack --dry-run --json --ignore-scripts` and review the difference: a file that
 // appears or disappears unexpectedly is what this test is for.
 const PACKAGE_FILES = [
+  'CHANGELOG.md', // the README links it: what each release changes in a workspace
   'LICENSE',
   'README.md',
   'THIRD-PARTY-LICENSES.md',
   'bin/create-aya-atomic.cjs',
   'dist/index.cjs',
   'dist/templates.json', // the template tree, one file (scripts/templates-json.mjs)
+  'dist/vendor/execa.cjs',
   'dist/vendor/fs-extra.cjs',
   'dist/vendor/prompts.cjs',
   'package.json',
@@ -77,7 +79,7 @@ describe('npm package', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('holds bin, dist, templates, README, licences and package.json, and nothing else', () => {
+  it('holds bin, dist, templates, README, CHANGELOG, licences and package.json, and nothing else', () => {
     expect(pack.files.map((f) => f.path).sort()).toEqual([...PACKAGE_FILES].sort());
   });
 
