@@ -1,12 +1,15 @@
-// aya-atomic.toml: the options of a generation, replayable with --config.
-// The file is flat `key = "string"` TOML; this reads exactly that subset (comments, basic and
-// literal strings) and rejects anything else with the line number, rather than guess.
+// aya-atomic.toml: the options of a generation and the version that made it, replayable with --config and
+// read by --update (docs/update.md). A person edits this file, so it is read as TOML by a TOML library
+// (smol-toml: TOML 1.0, no dependencies), then checked: every key known, every value a string, the
+// version a released version. Anything else is a usage error naming the file and the line.
+import { parse, stringify, TomlError } from 'smol-toml';
 import { usageError } from './errors.js';
 import { OPTIONS, type OptionKey, type Options } from './options.js';
-import { shown } from './validate.js';
+import { compareVersions, isReleasedVersion } from './version.js';
+import { printable, shown } from './validate.js';
 
 export const CONFIG_FILE = 'aya-atomic.toml';
-const VERSION_KEY = 'create-aya-atomic';
+export const VERSION_KEY = 'create-aya-atomic';
 const RECORDED_KEYS: OptionKey[] = OPTIONS.map((o) => o.key);
 
 export function serializeConfig(options: Options, version: string): string {
@@ -20,77 +23,82 @@ export function serializeConfig(options: Options, version: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-// Recorded values are validated before they get here; JSON's escapes are valid TOML basic-string escapes
-// for everything JSON.stringify emits on such values.
-const tomlString = (s: string) => JSON.stringify(s);
+/** A TOML basic string, escaped by the library that reads it back. */
+const tomlString = (s: string) => stringify({ v: s }).replace(/^v = /, '').trimEnd();
 
 export interface RecordedConfig {
   values: Partial<Record<OptionKey, string>>;
   version?: string;
+  /** The line each key is set on (1-based), for messages. */
+  lines: Partial<Record<OptionKey | typeof VERSION_KEY, number>>;
 }
 
-export function parseConfig(text: string, file: string): RecordedConfig {
-  const result: RecordedConfig = { values: {} };
-  const seen = new Set<string>();
-  const fail = (line: number, what: string) =>
-    usageError(
-      `${file}:${line}: ${what}\nA recorded config holds lines like: map = "hash" (keys: ${[VERSION_KEY, ...RECORDED_KEYS].join(', ')})`,
+/** The 1-based line that sets top-level `key` (bare or quoted, or as a table header), or undefined. */
+export function lineOf(text: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const name = `(?:${escaped}|"${escaped}"|'${escaped}')`;
+  const re = new RegExp(`^\\s*(?:${name}\\s*[=.]|\\[{1,2}\\s*${name}\\s*[\\].])`);
+  const index = text.split(/\r?\n/).findIndex((line) => re.test(line));
+  return index < 0 ? undefined : index + 1;
+}
+
+/**
+ * Reads `text`, the contents of `file` (as the user knows it). `thisVersion` is the version reading it:
+ * a key it does not know, in a file a newer version wrote, gets the command that runs the newer one.
+ * `newerAdvice` is that command.
+ */
+export function parseConfig(
+  text: string,
+  file: string,
+  thisVersion: string,
+  newerAdvice = 'npm create aya-atomic@latest',
+): RecordedConfig {
+  const where = (line: number | undefined) => (line ? `${file}:${line}` : file);
+  const keys = [VERSION_KEY, ...RECORDED_KEYS].join(', ');
+  let table: Record<string, unknown>;
+  try {
+    table = parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    if (!(e instanceof TomlError)) throw e;
+    const reason = printable(e.message.split('\n')[0].replace(/^Invalid TOML document: /, ''));
+    throw usageError(
+      `${where(e.line)}: not valid TOML (${reason}, column ${e.column})\nA recorded config holds lines like: map = "hash" (keys: ${keys})`,
     );
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .forEach((raw, index) => {
-      const n = index + 1;
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
-      const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-      if (!m) throw fail(n, `not a "key = value" line: ${shown(raw)}`);
-      const [, key, rest] = m;
-      const parsed = parseTomlString(rest);
-      if (parsed === undefined) throw fail(n, `the value of ${key} is not a quoted string: ${shown(rest)}`);
-      if (seen.has(key)) throw fail(n, `${key} is set twice`);
-      seen.add(key);
-      if (key === VERSION_KEY) result.version = parsed;
-      else if ((RECORDED_KEYS as string[]).includes(key)) result.values[key as OptionKey] = parsed;
-      else throw fail(n, `unknown key ${shown(key)}`);
-    });
+  }
+  const result: RecordedConfig = { values: {}, lines: {} };
+  const version = table[VERSION_KEY];
+  const versionLine = lineOf(text, VERSION_KEY);
+  if (version !== undefined) {
+    if (typeof version !== 'string' || !isReleasedVersion(version))
+      throw usageError(
+        `${where(versionLine)}: ${VERSION_KEY} is ${describe(version)}, not a released version (x.y.z, or x.y.z-pre.release)`,
+      );
+    result.version = version;
+    result.lines[VERSION_KEY] = versionLine;
+  }
+  for (const [key, value] of Object.entries(table)) {
+    if (key === VERSION_KEY) continue;
+    const line = lineOf(text, key);
+    if (!(RECORDED_KEYS as string[]).includes(key)) {
+      if (result.version !== undefined && compareVersions(result.version, thisVersion) > 0)
+        throw usageError(
+          `${where(line)}: ${shown(key)} is not an option of create-aya-atomic ${thisVersion}: this file was written by ` +
+            `create-aya-atomic ${result.version}, which is newer. Run the newer version: ${newerAdvice}`,
+        );
+      throw usageError(`${where(line)}: unknown key ${shown(key)}\nA recorded config holds the keys: ${keys}`);
+    }
+    if (typeof value !== 'string')
+      throw usageError(`${where(line)}: the value of ${key} is ${describe(value)}, not a string (e.g. ${key} = "…")`);
+    result.values[key as OptionKey] = value;
+    result.lines[key as OptionKey] = line;
+  }
   return result;
 }
 
-/** A TOML basic ("…") or literal ('…') string, optionally followed by a comment; undefined if it is not one. */
-function parseTomlString(s: string): string | undefined {
-  if (s.startsWith("'")) {
-    const end = s.indexOf("'", 1);
-    if (end < 0 || !isTrailer(s.slice(end + 1))) return undefined;
-    return s.slice(1, end);
-  }
-  if (!s.startsWith('"')) return undefined;
-  const parts: string[] = [];
-  for (let i = 1; i < s.length;) {
-    // Copy the run up to the next quote or backslash at once (a 10 MB value must not take seconds).
-    let end = i;
-    while (end < s.length && s[end] !== '"' && s[end] !== '\\') end++;
-    const run = s.slice(i, end);
-    if (/[\u0000-\u0008\u000a-\u001f]/.test(run)) return undefined; // control characters need escapes
-    parts.push(run);
-    if (end >= s.length) return undefined;
-    if (s[end] === '"') return isTrailer(s.slice(end + 1)) ? parts.join('') : undefined;
-    const e = s[end + 1];
-    const simple: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
-    if (e in simple) {
-      parts.push(simple[e]);
-      i = end + 2;
-    } else if (e === 'u' || e === 'U') {
-      const len = e === 'u' ? 4 : 8;
-      const hex = s.slice(end + 2, end + 2 + len);
-      if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== len) return undefined;
-      const code = parseInt(hex, 16);
-      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined; // not a Unicode scalar value
-      parts.push(String.fromCodePoint(code));
-      i = end + 2 + len;
-    } else return undefined;
-  }
-  return undefined;
+function describe(value: unknown): string {
+  if (typeof value === 'string') return shown(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  if (value !== null && typeof value === 'object') return 'a table';
+  return `${typeof value === 'bigint' ? 'the number' : `the ${typeof value}`} ${printable(String(value))}`;
 }
-
-const isTrailer = (rest: string) => /^\s*(#.*)?$/.test(rest);

@@ -73,6 +73,7 @@ export const notEmptyError = (message: string) => new CliError(message, EXIT.not
 export const cancelled = (message = 'Cancelled.') => new CliError(message, EXIT.cancelled, 'cancelled');
 
 const CAUSES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'the disk quota is exceeded',

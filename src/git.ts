@@ -1,5 +1,9 @@
 // git init as SPEC says: only outside an existing repository; commit only when an identity is configured.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CliError, EXIT, cancelled, notEmptyError } from './errors.js';
 import { run } from './run.js';
+import { printable } from './validate.js';
 
 export type GitOutcome =
   | { status: 'no-git' }
@@ -30,4 +34,117 @@ export async function gitInit(dir: string, paths: readonly string[]): Promise<Gi
   if (commit.code !== 0)
     return { status: 'initialized', committed: false, reason: commit.output.trim().split('\n')[0] };
   return { status: 'initialized', committed: true };
+}
+
+export type WorkTreeStatus = { kind: 'no-repository' } | { kind: 'clean' } | { kind: 'dirty'; paths: string[] };
+
+/**
+ * Whether the git work tree around `dir` has uncommitted changes to tracked files below `dir`
+ * (docs/update.md, "git"). Only `git status` exiting 0 is an answer, read from its stdout alone
+ * (NUL-separated, so any file name reads as itself); git failing in a directory that is in a work tree
+ * is exit 3 with git's own first error line, git ended by a signal is 130. No repository (no `.git` at
+ * or above `dir`) is an answer too. The repository's configuration cannot make the check run a command:
+ * no fsmonitor hook, no hooks, no pager, no index refresh written back.
+ */
+export async function workTreeStatus(
+  dir: string,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkTreeStatus> {
+  const status = await run(
+    'git',
+    [
+      '--no-pager',
+      '--no-optional-locks',
+      '-c',
+      'core.fsmonitor=false',
+      '-c',
+      `core.hooksPath=${devNull}`,
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--untracked-files=no',
+      '--ignore-submodules=none',
+      '--',
+      '.',
+    ],
+    { cwd: dir, signal, env: { LC_ALL: 'C' } },
+  );
+  if (signal.aborted) throw cancelled('Cancelled; nothing was changed.');
+  const repository = enclosingRepository(dir, env);
+  const cannot = `Cannot tell whether ${printable(dir)} has uncommitted changes`;
+  if (status.failedToStart !== undefined) {
+    if (!repository) return { kind: 'no-repository' };
+    throw notEmptyError(
+      `${cannot}: it is in the git work tree at ${printable(repository)}, but git cannot be run (${printable(status.failedToStart)}). Install git, or pass --overwrite. Nothing was changed.`,
+    );
+  }
+  if (status.signal) {
+    throw new CliError(
+      `${cannot}: git status was ended by ${status.signal}. Nothing was changed.`,
+      EXIT.cancelled,
+      'cancelled',
+    );
+  }
+  if (status.code === 0) {
+    const paths = parsePorcelainZ(status.stdout);
+    return paths.length ? { kind: 'dirty', paths } : { kind: 'clean' };
+  }
+  if (!repository) return { kind: 'no-repository' };
+  throw notEmptyError(
+    `${cannot}: \`git status\` exited ${status.code}: ${firstErrorLine(status.stderr)}\n` +
+      'Fix what git says (for a repository owned by another user: git config --global --add safe.directory <dir>), or pass --overwrite. Nothing was changed.',
+  );
+}
+
+const devNull = process.platform === 'win32' ? 'NUL' : '/dev/null';
+
+/** The paths of `git status --porcelain=v1 -z` (a rename's original path follows it and is skipped). */
+function parsePorcelainZ(out: string): string[] {
+  const fields = out.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i];
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') i++; // the original path of a rename or a copy
+  }
+  return paths;
+}
+
+/**
+ * A program's first line that says what went wrong (git's `fatal:`/`error:`, npm's `npm error`, our `✖`;
+ * else a line naming an error; else the first line), never a stack frame, escaped for the terminal.
+ */
+export function firstErrorLine(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at /.test(l));
+  const line =
+    lines.find((l) => /^(fatal:|error:|npm error|npm ERR!|✖)/i.test(l)) ??
+    lines.find((l) => /error/i.test(l)) ??
+    lines[0] ??
+    '(no message)';
+  return printable(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+}
+
+/**
+ * The directory holding `.git` at or above `dir` (where git would look, stopping below the directories in
+ * GIT_CEILING_DIRECTORIES), or `GIT_DIR` when set; undefined when there is none.
+ */
+export function enclosingRepository(dir: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GIT_DIR) return env.GIT_DIR;
+  const ceilings = new Set(
+    (env.GIT_CEILING_DIRECTORIES ?? '')
+      .split(path.delimiter)
+      .filter((d) => path.isAbsolute(d))
+      .map((d) => path.resolve(d)),
+  );
+  for (let d = path.resolve(dir); ;) {
+    if (existsSync(path.join(d, '.git'))) return d;
+    const up = path.dirname(d);
+    if (up === d || ceilings.has(up)) return undefined;
+    d = up;
+  }
 }

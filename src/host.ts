@@ -1,7 +1,8 @@
 // What resolve() needs to know about this machine's file system, read for real.
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Host, TargetState } from './resolve.js';
+import { CONFIG_LIMIT, readRegularText } from './read-file.js';
 import { TEMPLATES_DIR, templateTree } from './templates.js';
 import { ignoringPattern, type DirectoryFacts, type NameRules } from './validate.js';
 
@@ -124,14 +125,26 @@ export function kprobeSupport(): boolean | undefined {
   return existsSync('/sys/bus/event_source/devices/kprobe/type');
 }
 
+/** What is at `abs`, not following a symbolic link there. */
+export function entry(abs: string): ReturnType<Host['entry']> {
+  let st;
+  try {
+    st = lstatSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return 'missing'; // below a file (ENOTDIR), or a name too long: nothing can be there
+  }
+  if (!st) return 'missing';
+  return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+}
+
 export function fileHost(): Host {
   let rules: NameRules | undefined;
   return {
-    readText: (abs) => readFileSync(abs, 'utf8'),
+    readText: (abs) => readRegularText(abs, CONFIG_LIMIT),
+    entry,
     inspectTarget,
     directory: directoryFacts,
     nameRules: () => (rules ??= templateNameRules()),
     kprobes: kprobeSupport,
-    exists: existsSync,
   };
 }

@@ -6,9 +6,18 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string;
 };
 
+/** The current directory; undefined when it no longer exists (deleted or moved away under us). */
+function currentDirectory(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
 void main({
   argv: process.argv.slice(2),
-  cwd: process.cwd(),
+  cwd: currentDirectory(),
   env: process.env,
   // Questions need both ends on a terminal. Asked of the descriptors: creating process.stdin or
   // process.stdout loads the terminal and socket modules, a few milliseconds of a run that never reads.

@@ -9,7 +9,8 @@ import { colorEnabled, configureColor, createUi, standardOutput, type Output, ty
 
 export interface Io {
   argv: readonly string[];
-  cwd: string;
+  /** undefined: the current directory no longer exists. */
+  cwd: string | undefined;
   env: NodeJS.ProcessEnv;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
@@ -52,7 +53,11 @@ export async function main(io: Io): Promise<ExitCode> {
   };
   try {
     const prompter = io.prompter ?? lazyPrompter(color);
-    const plan = await resolve(io, io.host ?? fileHost(), prompter);
+    const plan = await resolve(
+      { ...io, cwd: io.cwd ?? withoutCurrentDirectory(io.argv) },
+      io.host ?? fileHost(),
+      prompter,
+    );
     switch (plan.kind) {
       case 'help':
       case 'version':
@@ -66,7 +71,7 @@ export async function main(io: Io): Promise<ExitCode> {
       }
       case 'update': {
         listen();
-        const { update } = await import('./update.js');
+        const { update } = await import('./update/index.js');
         return finish(
           await update(plan, { ui, version: io.version, report, isRoot: io.isRoot, signal: controller.signal }),
         );
@@ -79,6 +84,21 @@ export async function main(io: Io): Promise<ExitCode> {
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
+}
+
+/**
+ * Where --help and --version run when the current directory is gone (they need none); every other command
+ * works relative to it, and ends with one sentence instead of Node's stack.
+ */
+function withoutCurrentDirectory(argv: readonly string[]): string {
+  const end = argv.indexOf('--');
+  const flags = end < 0 ? argv : argv.slice(0, end);
+  if (flags.some((f) => ['-h', '--help', '-v', '--version'].includes(f))) return '/';
+  throw new CliError(
+    'The current directory no longer exists (it was deleted or moved): cd into an existing directory and run again. Nothing was written.',
+    EXIT.unexpected,
+    'os',
+  );
 }
 
 function failure(error: unknown, ui: Ui, report: Report, env: NodeJS.ProcessEnv): ExitCode {

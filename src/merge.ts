@@ -1,12 +1,12 @@
-// A line-based three-way merge (diff3), for --update: `base` is what the recorded version generated,
-// `ours` the file as the user has it now, `theirs` what this version generates. Regions only one side
-// changed take that side; regions both changed the same way take it once; the rest are conflicts,
-// written with the usual markers (diff3 style, with the base in between).
-
-export interface MergeResult {
-  text: string;
-  conflicts: number;
-}
+// The three-way merge of --update, by `git merge-file` (diff3 style): the merge every developer already
+// trusts, byte-exact (a byte that is not UTF-8 stays that byte) and fast on files of any length. Line
+// endings are compared without regard to CRLF/LF and written back in the file's own (docs/update.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import { cancelled } from './errors.js';
+import { firstErrorLine } from './git.js';
+import { run } from './run.js';
+import { printable } from './validate.js';
 
 export interface MergeLabels {
   ours: string;
@@ -14,91 +14,107 @@ export interface MergeLabels {
   theirs: string;
 }
 
-/** For each line of `a`, the index of the line of `b` it is matched with in a longest common subsequence, or -1. */
-function lcsMatch(a: readonly string[], b: readonly string[]): Int32Array {
-  const match = new Int32Array(a.length).fill(-1);
-  // Common prefix and suffix need no table.
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) {
-    match[start] = start;
-    start++;
+export type MergeOutcome =
+  | { kind: 'clean'; bytes: Buffer }
+  | { kind: 'conflict'; bytes: Buffer; conflicts: number }
+  /** git cannot merge these as text (a binary file, a file too large for it, no git): nothing merged. */
+  | { kind: 'unmergeable'; reason: string };
+
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from([CR, LF]);
+
+/** Whether every line break of `b` is CRLF (and it has at least one): a file checked out with CRLF endings. */
+export function usesCrlf(b: Uint8Array): boolean {
+  let crlf = false;
+  for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) {
+    if (i === 0 || b[i - 1] !== CR) return false;
+    crlf = true;
   }
-  let endA = a.length;
-  let endB = b.length;
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
-    endA--;
-    endB--;
-    match[endA] = endB;
-  }
-  const n = endA - start;
-  const m = endB - start;
-  if (n === 0 || m === 0) return match;
-  // lengths[i * (m + 1) + j]: LCS length of a[start + i ..] and b[start + j ..].
-  const lengths = new Uint32Array((n + 1) * (m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lengths[i * (m + 1) + j] =
-        a[start + i] === b[start + j]
-          ? lengths[(i + 1) * (m + 1) + j + 1] + 1
-          : Math.max(lengths[(i + 1) * (m + 1) + j], lengths[i * (m + 1) + j + 1]);
-    }
-  }
-  for (let i = 0, j = 0; i < n && j < m;) {
-    if (a[start + i] === b[start + j]) {
-      match[start + i] = start + j;
-      i++;
-      j++;
-    } else if (lengths[(i + 1) * (m + 1) + j] >= lengths[i * (m + 1) + j + 1]) i++;
-    else j++;
-  }
-  return match;
+  return crlf;
 }
 
-const same = (x: readonly string[], y: readonly string[]) =>
-  x.length === y.length && x.every((line, i) => line === y[i]);
+/** `b` with each CRLF as LF. */
+export function toLf(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(b.length);
+  let n = 0;
+  for (let i = 0; i < b.length; i++) if (!(b[i] === CR && b[i + 1] === LF)) out[n++] = b[i];
+  return out.subarray(0, n);
+}
 
-export function merge3(base: string, ours: string, theirs: string, labels: MergeLabels): MergeResult {
-  if (ours === theirs) return { text: ours, conflicts: 0 };
-  if (ours === base) return { text: theirs, conflicts: 0 };
-  if (theirs === base) return { text: ours, conflicts: 0 };
-  const o = base.split('\n');
-  const a = ours.split('\n');
-  const b = theirs.split('\n');
-  const ma = lcsMatch(o, a);
-  const mb = lcsMatch(o, b);
-  const out: string[] = [];
-  let conflicts = 0;
-  let io = 0;
-  let ia = 0;
-  let ib = 0;
-  for (;;) {
-    // The next line of the base that both sides kept: everything before it is one changed region.
-    let j = io;
-    while (j < o.length && (ma[j] < ia || mb[j] < ib)) j++;
-    const ea = j < o.length ? ma[j] : a.length;
-    const eb = j < o.length ? mb[j] : b.length;
-    const oc = o.slice(io, j);
-    const ac = a.slice(ia, ea);
-    const bc = b.slice(ib, eb);
-    if (same(ac, oc)) out.push(...bc);
-    else if (same(bc, oc) || same(ac, bc)) out.push(...ac);
-    else {
-      conflicts++;
-      out.push(
-        `<<<<<<< ${labels.ours}`,
-        ...ac,
-        `||||||| ${labels.base}`,
-        ...oc,
-        '=======',
-        ...bc,
-        `>>>>>>> ${labels.theirs}`,
-      );
-    }
-    if (j >= o.length) break;
-    out.push(o[j]);
-    io = j + 1;
-    ia = ea + 1;
-    ib = eb + 1;
+/** `b` with each LF as CRLF: the inverse of toLf, for a file whose line breaks were all CRLF. */
+export function toCrlf(b: Buffer): Buffer {
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) {
+    chunks.push(b.subarray(start, i), CRLF);
+    start = i + 1;
   }
-  return { text: out.join('\n'), conflicts };
+  chunks.push(b.subarray(start));
+  return Buffer.concat(chunks);
+}
+
+/** `ours` as the other two are written: LF line endings when ours is a CRLF checkout. */
+export const comparable = (ours: Buffer): Buffer => (usesCrlf(ours) ? toLf(ours) : ours);
+
+/** Whether the user's copy holds `other`, line endings aside. */
+export const sameContent = (ours: Buffer, other: Buffer): boolean =>
+  ours.equals(other) || comparable(ours).equals(other);
+
+/** `content` (LF endings) in the line endings of `ours`. */
+export const inLineEndingsOf = (ours: Buffer, content: Buffer): Buffer => (usesCrlf(ours) ? toCrlf(content) : content);
+
+/**
+ * Merges the changes from `base` to `theirs` into `ours` with `git merge-file --diff3`, in `tmp` (a
+ * directory of this run's own). Labels are escaped: they are written into the file.
+ */
+export async function mergeFile(
+  base: Buffer,
+  ours: Buffer,
+  theirs: Buffer,
+  labels: MergeLabels,
+  opts: { tmp: string; signal: AbortSignal },
+): Promise<MergeOutcome> {
+  const crlf = usesCrlf(ours);
+  const dir = fs.mkdtempSync(path.join(opts.tmp, 'merge-'));
+  try {
+    const [o, b, t] = ['ours', 'base', 'theirs'].map((n) => path.join(dir, n));
+    fs.writeFileSync(o, crlf ? toLf(ours) : ours);
+    fs.writeFileSync(b, base);
+    fs.writeFileSync(t, theirs);
+    const r = await run(
+      'git',
+      [
+        'merge-file',
+        '--diff3',
+        '-L',
+        printable(labels.ours),
+        '-L',
+        printable(labels.base),
+        '-L',
+        printable(labels.theirs),
+        o,
+        b,
+        t,
+      ],
+      { cwd: dir, signal: opts.signal, env: { LC_ALL: 'C' } },
+    );
+    if (opts.signal.aborted) throw cancelled('Cancelled; nothing was changed.');
+    if (r.failedToStart !== undefined)
+      return {
+        kind: 'unmergeable',
+        reason: `git is needed to merge, and cannot be run (${printable(r.failedToStart)})`,
+      };
+    // git merge-file: 0 clean, 1-127 the number of conflicts, 255 (-1) when it cannot merge.
+    if (r.code === null || r.code < 0 || r.code > 127)
+      return {
+        kind: 'unmergeable',
+        reason: r.signal ? `git merge-file was ended by ${r.signal}` : `git merge-file: ${firstErrorLine(r.stderr)}`,
+      };
+    const merged = fs.readFileSync(o);
+    const bytes = crlf ? toCrlf(merged) : merged;
+    return r.code === 0 ? { kind: 'clean', bytes } : { kind: 'conflict', bytes, conflicts: r.code };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -5,8 +5,10 @@
 import path from 'node:path';
 import { parseArgs, helpText } from './args.js';
 import { adviceCommand, checkNpmSwallowed, packageManagerArgs, usageLine } from './package-manager.js';
+import { resolveUpdate, type UpdatePlan } from './update/resolve.js';
 import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js';
 import { notEmptyError, usageError } from './errors.js';
+import type { ReadError } from './read-file.js';
 import type { MapKind, ProgramKind } from './facts.js';
 import {
   CONFIG_FLAG,
@@ -25,6 +27,7 @@ import {
   controlCharacter,
   crateNameFromDirectory,
   programOfAttach,
+  printable,
   shown,
   type DirectoryFacts,
   type NameRules,
@@ -40,14 +43,16 @@ export type TargetState =
   | { kind: 'impossible'; reason: string };
 
 export interface Host {
+  /** A regular file's text, within a size limit; throws a ReadError (read-file.ts) otherwise. */
   readText(abs: string): string;
+  /** What is at `abs`, not following a symbolic link there. */
+  entry(abs: string): 'file' | 'directory' | 'symlink' | 'other' | 'missing';
   inspectTarget(abs: string): TargetState;
   directory(abs: string): DirectoryFacts;
   /** Facts about the template the crate name must respect (read on first use). */
   nameRules(): NameRules;
   /** Whether this machine's kernel can attach kprobes; undefined when it cannot tell. */
   kprobes(): boolean | undefined;
-  exists(abs: string): boolean;
 }
 
 export interface Prompter {
@@ -85,16 +90,7 @@ export interface GeneratePlan {
   notes: string[];
 }
 
-export interface UpdatePlan {
-  kind: 'update';
-  dir: string;
-  shownDir: string;
-  /** What aya-atomic.toml recorded. */
-  recorded: { version: string; options: Options };
-  /** The options to render with now: the recorded ones, changed by flags. */
-  options: Options;
-  switches: Switches;
-}
+export type { UpdatePlan };
 
 export type Plan = { kind: 'help'; text: string } | { kind: 'version'; text: string } | GeneratePlan | UpdatePlan;
 
@@ -224,7 +220,8 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   }
 
   let recorded: RecordedConfig | undefined;
-  if (args.config !== undefined) recorded = readConfig(host, path.resolve(input.cwd, args.config), args.config);
+  if (args.config !== undefined)
+    recorded = readConfig(host, path.resolve(input.cwd, args.config), args.config, input.version, input.env);
   const given = validateGiven(args.values, recorded, args.config ?? CONFIG_FILE, ctx);
   const notes: string[] = [];
   if (recorded) {
@@ -376,8 +373,8 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
 /** The directory holding an aya-atomic.toml: the current one or one above, up to the git work tree's root. */
 function workspaceAround(cwd: string, host: Host): string | undefined {
   for (let d = cwd; ; d = path.dirname(d)) {
-    if (host.exists(path.join(d, CONFIG_FILE))) return d;
-    if (host.exists(path.join(d, '.git')) || d === path.dirname(d)) return undefined;
+    if (host.entry(path.join(d, CONFIG_FILE)) !== 'missing') return d;
+    if (host.entry(path.join(d, '.git')) !== 'missing' || d === path.dirname(d)) return undefined;
   }
 }
 
@@ -393,81 +390,15 @@ async function askDirectory(prompter: Prompter, impossible: (answer: string) => 
   return answer.trim() === '' ? DEFAULT_DIR : answer;
 }
 
-function readConfig(host: Host, abs: string, given: string): RecordedConfig {
+function readConfig(host: Host, abs: string, given: string, version: string, env: ResolveInput['env']): RecordedConfig {
   let text: string;
   try {
     text = host.readText(abs);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as ReadError).code;
     throw usageError(
-      `cannot read ${CONFIG_FLAG} ${shown(given)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`,
+      `cannot read ${CONFIG_FLAG} ${shown(given)}: ${code === 'ENOENT' ? 'no such file' : `it ${(e as ReadError).what ?? String(code)}`}`,
     );
   }
-  return parseConfig(text, given);
-}
-
-async function resolveUpdate(
-  input: ResolveInput,
-  host: Host,
-  flags: ParsedValues,
-  config: string | undefined,
-  dirArg: string | undefined,
-  switches: Switches,
-  ctx: Omit<Context, 'settled'>,
-): Promise<UpdatePlan> {
-  if (config !== undefined)
-    throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
-  // Without a directory: the workspace around the current one, as cargo finds its Cargo.toml.
-  let dir = path.resolve(input.cwd, dirArg ?? '.');
-  if (dirArg === undefined) {
-    for (let d = dir; ; d = path.dirname(d)) {
-      if (host.exists(path.join(d, CONFIG_FILE))) {
-        dir = d;
-        break;
-      }
-      if (d === path.dirname(d)) break;
-    }
-  }
-  const file = path.join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = host.readText(file);
-  } catch {
-    throw usageError(
-      `${shownDirectory(dir, input.cwd)} is not a workspace made by create-aya-atomic: it has no ${CONFIG_FILE}.\n` +
-        'Run --update in (or point it at) the directory that holds it.',
-    );
-  }
-  const recorded = parseConfig(text, shownDirectory(file, input.cwd));
-  if (!recorded.version)
-    throw usageError(
-      `${shownDirectory(file, input.cwd)} does not say which create-aya-atomic version wrote it (key "create-aya-atomic")`,
-    );
-  const missing = OPTIONS.map((o) => o.key).filter((k) => recorded.values[k] === undefined);
-  if (missing.length) throw usageError(`${shownDirectory(file, input.cwd)} lacks ${missing.join(', ')}`);
-  // The recorded options must still be valid (a toolchain directory may be gone: say so).
-  const recordedGiven = validateGiven({ ...recorded.values }, undefined, CONFIG_FILE, ctx);
-  const recordedOptions = recordedGiven.values as Options;
-  if (flags.name !== undefined && flags.name !== recordedOptions.name) {
-    throw usageError(
-      `--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`,
-    );
-  }
-  // Options may change in the same step; a new program without --attach takes its default target, and
-  // an --attach without --program brings the program its shape implies.
-  const changes: ParsedValues = { ...flags, name: undefined };
-  if (changes.program === undefined && changes.attach === undefined) changes.program = recordedOptions.program;
-  const changed = validateGiven(changes, undefined, CONFIG_FILE, ctx);
-  const options: Options = { ...recordedOptions, ...changed.values, name: recordedOptions.name };
-  if (options.program !== recordedOptions.program && changes.attach === undefined) {
-    options.attach = optionSpec('attach').default({ program: options.program });
-  }
-  return {
-    kind: 'update',
-    dir,
-    shownDir: shownDirectory(dir, input.cwd),
-    recorded: { version: recorded.version, options: recordedOptions },
-    options,
-    switches,
-  };
+  return parseConfig(text, printable(given), version, adviceCommand(env, '<dir>', ['--config', given]));
 }

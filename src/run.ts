@@ -11,6 +11,9 @@ export interface RunResult {
   /** stdout and stderr, interleaved as they came. */
   output: string;
   stdout: string;
+  stderr: string;
+  /** The signal that ended it, when one did. */
+  signal?: NodeJS.Signals | null;
   /** Set when the command could not be started (ENOENT and the like). */
   failedToStart?: string;
 }
@@ -29,7 +32,7 @@ export interface RunOptions {
 const FORCE_AFTER_MS = 3_000;
 
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  if (opts.signal?.aborted) return { code: null, output: '', stdout: '' };
+  if (opts.signal?.aborted) return { code: null, output: '', stdout: '', stderr: '' };
   const { execa } = await import('./vendor/execa.js');
   const child = execa(file, args, {
     cwd: opts.cwd,
@@ -41,12 +44,14 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   });
   let output = '';
   let stdout = '';
+  let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
     stdout += s;
     output += s;
     opts.onData?.(s);
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
     output += s;
     opts.onData?.(s);
   });
@@ -63,8 +68,8 @@ export async function run(file: string, args: readonly string[], opts: RunOption
       await stopped;
     }
     if (result.exitCode === undefined && !result.signal && result.failed)
-      return { code: null, output, stdout, failedToStart: result.originalMessage ?? result.shortMessage };
-    return { code: result.exitCode ?? null, output, stdout };
+      return { code: null, output, stdout, stderr, failedToStart: result.originalMessage ?? result.shortMessage };
+    return { code: result.exitCode ?? null, output, stdout, stderr, signal: result.signal ?? null };
   } finally {
     opts.signal?.removeEventListener('abort', stop);
   }

@@ -8,9 +8,28 @@ export type Check<T extends string = string> = { ok: true; value: T } | { ok: fa
 
 /** A value as it is echoed in messages: quoted, and cut short when long (a 10 MB name must not fill the terminal). */
 export function shown(raw: string, max = 60): string {
-  const quoted = JSON.stringify(raw);
+  const quoted = printable(JSON.stringify(raw));
   if (quoted.length <= max) return quoted;
-  return `${JSON.stringify(raw.slice(0, max - 12))}… (${raw.length} characters)`;
+  return `${printable(JSON.stringify(raw.slice(0, max - 12)))}… (${raw.length} characters)`;
+}
+
+// C0 controls, DEL, C1 controls (a terminal may read U+009B as the start of an escape sequence), the line and
+// paragraph separators, and the bidirectional overrides that reorder what a terminal shows.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `s` with every control character written as an escape (`\n`, `\x1b`, `\u202e`), so that a string a
+ * file or a repository chose can neither move the cursor, colour the terminal nor start a new line.
+ */
+export function printable(s: string): string {
+  return s.replace(CONTROL, (ch) => {
+    const code = ch.charCodeAt(0);
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return (
+      named[ch] ??
+      (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    );
+  });
 }
 
 /** The first control character in `s`, shown as a name (`\n`, U+0015), or undefined. */

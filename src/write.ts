@@ -4,7 +4,13 @@
 import fs, { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { cancelled, osError } from './errors.js';
-import type { PlannedFile } from './plan.js';
+
+/** A file to write: a path relative to the target, its contents, and a mode to give it (kept from the file it replaces). */
+export interface FileToWrite {
+  path: string;
+  contents: string | Uint8Array;
+  mode?: number;
+}
 
 export const BACKUP_PREFIX = '.aya-atomic-backup-';
 const STAGING_PREFIX = '.create-aya-atomic-staging-';
@@ -75,7 +81,7 @@ function lexists(p: string): boolean {
 }
 
 /** Writes `files` into `dir` as one step: all of them, or (on an error or an abort) none. */
-export async function writeFiles(dir: string, files: readonly PlannedFile[], opts: WriteOptions): Promise<WriteResult> {
+export async function writeFiles(dir: string, files: readonly FileToWrite[], opts: WriteOptions): Promise<WriteResult> {
   const createdDirs: string[] = [];
   const placed: string[] = [];
   const movedToBackup: { from: string; to: string }[] = [];
@@ -122,6 +128,7 @@ export async function writeFiles(dir: string, files: readonly PlannedFile[], opt
       const to = path.join(staging, ...f.path.split('/'));
       stagingDir(path.dirname(to));
       fs.writeFileSync(to, f.contents);
+      if (f.mode !== undefined) fs.chmodSync(to, f.mode);
       check();
     }
     await yieldToSignals();

@@ -109,13 +109,20 @@ describe.concurrent('through npm without --', () => {
 
 // Issue 13, item 14: long values are echoed cut short.
 describe.concurrent('long values', () => {
-  it('a 10 MB name in a --config file is echoed cut short: the output stays small', async () => {
+  it('a 1,000,000-character name in a --config file is echoed cut short: the output stays small', async () => {
+    const cwd = makeTmp('config-1mb');
+    fs.writeFileSync(path.join(cwd, 'big.toml'), `map = "hash"\nname = "${'n'.repeat(1_000_000)}"\n`);
+    const result = await runCli(['out', '--yes', '--no-git', '--dry-run', '--config', 'big.toml'], { cwd });
+    expect(result.code, show(result)).toBe(0);
+    expect(result.stdout).toMatch(/replaying the choices of "n+"… \(1000000 characters\) from big\.toml; flags win/);
+    expect(result.stdout.length + result.stderr.length).toBeLessThan(5_000);
+  });
+  it('a --config file over 1 MiB is refused unread, exit 2 (docs/update.md, "What it reads")', async () => {
     const cwd = makeTmp('config-10mb');
     fs.writeFileSync(path.join(cwd, 'big.toml'), `map = "hash"\nname = "${'n'.repeat(10_000_000)}"\n`);
     const result = await runCli(['out', '--yes', '--no-git', '--dry-run', '--config', 'big.toml'], { cwd });
-    expect(result.code, show(result)).toBe(0);
-    expect(result.stdout).toMatch(/replaying the choices of "n+"… \(10000000 characters\) from big\.toml; flags win/);
-    expect(result.stdout.length + result.stderr.length).toBeLessThan(5_000);
+    expect(result.code, show(result)).toBe(2);
+    expect(result.stderr).toBe('✖ cannot read --config "big.toml": it is larger than 1 MiB (10000023 bytes)\n');
   });
   // A refused long value (cut short, with its length) is tested in-process in test/unit/resolve.test.ts.
 });

@@ -23,6 +23,9 @@ import { RELEASE_0_1_0, copyAsVersion, missingHistory, packCurrent, packFromHist
 
 const noGit = spawnSync('git', ['--version'], { stdio: 'ignore' }).status !== 0 ? 'git is not on PATH' : undefined;
 const noNpm = spawnSync('npm', ['--version'], { stdio: 'ignore' }).status !== 0 ? 'npm is not on PATH' : undefined;
+const hasCargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasCargo && process.env.AYA_ATOMIC_CI === '1')
+  throw new Error('CI must run the Cargo.lock update test, but cargo is not on PATH');
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
 const write = (dir: string, file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
@@ -62,6 +65,7 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
   const name = 'starter';
   let work: string;
   let packages: string;
+  let v010Bin: string;
   let ws: string;
   let ref: string; // what this version generates for the same options, fresh
   const picked = { untouched: '', merged: '', conflicted: '', deleted: '' };
@@ -72,6 +76,7 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
     packages = path.join(work, 'packages');
     const v010 = packFromHistory(RELEASE_0_1_0, work, packages);
     expect(v010.version).toBe('0.1.0');
+    v010Bin = path.join(v010.dir, 'bin/create-aya-atomic.js');
     const env = cliEnv({ GIT_CONFIG_GLOBAL: gitConfigWithIdentity(), CI: 'true' });
     execFileSync(
       process.execPath,
@@ -186,6 +191,58 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
     expect(r.code, show(r)).toBe(130);
     expect(snapshot(ws)).toEqual(before);
   }, 120_000);
+
+  // A team's pins survive (docs/update.md, "Cargo.lock"): the team added a dependency and pinned it below its
+  // newest version; 0.1.0 shipped no lock, so cargo wrote the team's. Resolving needs crates.io (or its cache).
+  it.skipIf(!hasCargo)(
+    "keeps every pin of the team's Cargo.lock and takes this version's; cargo accepts it --locked",
+    async () => {
+      const dir = makeTmp('lock-pins');
+      const env = cliEnv({ GIT_CONFIG_GLOBAL: gitConfigWithIdentity(), CI: 'true' });
+      execFileSync(process.execPath, [v010Bin, 'pins', '--yes', '--no-verify'], { cwd: dir, env, stdio: 'ignore' });
+      const team = path.join(dir, 'pins');
+      // A table at the top of the loader's manifest: TOML tables may come in any order, and the first lines
+      // of the file are the same in both versions, so the edit merges.
+      const manifest = path.join(team, 'pins', 'Cargo.toml');
+      fs.writeFileSync(
+        manifest,
+        `[target.'cfg(target_os = "linux")'.dependencies]\nitoa = "1"\n\n${fs.readFileSync(manifest, 'utf8')}`,
+      );
+      const cargo = (...args: string[]) =>
+        spawnSync('cargo', args, { cwd: team, encoding: 'utf8', env: { ...process.env, CARGO_TERM_COLOR: 'never' } });
+      for (const args of [['generate-lockfile'], ['update', '-p', 'itoa', '--precise', '1.0.1']]) {
+        const r = cargo(...args);
+        expect(r.status, r.stderr).toBe(0);
+      }
+      git(team, 'add', '-A');
+      git(team, 'commit', '-q', '-m', 'itoa, pinned at 1.0.1');
+      const r = await runCli(['--update', '--no-verify', '--json'], {
+        cwd: team,
+        env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+        hangGuardMs: 300_000,
+      });
+      expect(r.code, show(r)).toBe(0);
+      const report = parseJson(r);
+      expect(report.update.lock).toBe('settled');
+      const versions = (lock: string) => {
+        const out = new Map<string, string[]>();
+        for (const m of lock.matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm))
+          out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
+        return out;
+      };
+      const merged = versions(read(team, 'Cargo.lock'));
+      const shipped = versions(read(ref, 'Cargo.lock').replaceAll('"starter', '"pins'));
+      expect(merged.get('itoa')).toEqual(['1.0.1']);
+      // This version's pins of what it uses directly (exact versions in its manifests), and of every crate
+      // only it brings in, are the ones it shipped.
+      for (const name of ['aya', 'aya-ebpf', 'clap']) expect(merged.get(name), name).toEqual(shipped.get(name));
+      const lock = read(team, 'Cargo.lock');
+      const meta = cargo('metadata', '--locked', '--format-version', '1');
+      expect(meta.status, meta.stderr.slice(-3000)).toBe(0);
+      expect(read(team, 'Cargo.lock')).toBe(lock);
+    },
+    300_000,
+  );
 
   it('updates untouched files, merges edits, marks conflicts (exit 6), keeps a deletion, backs up what it replaced', async () => {
     const r = await update([]);

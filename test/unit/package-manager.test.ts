@@ -117,7 +117,7 @@ function host(files: string[] = []): Host {
     directory: () => ({ exists: false, isDirectory: false, hasCargo: false, hasRustc: false }),
     nameRules: () => RULES,
     kprobes: () => true,
-    exists: (abs) => files.includes(abs),
+    entry: (abs) => (files.includes(abs) ? 'file' : 'missing'),
   };
 }
 

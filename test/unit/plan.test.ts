@@ -73,7 +73,7 @@ describe('planWorkspace', () => {
         expect(f.path).not.toMatch(/^\/|(^|\/)\.\.(\/|$)/);
       }
       const config = files.find((f) => f.path === CONFIG_FILE)!;
-      const parsed = parseConfig(config.contents, CONFIG_FILE);
+      const parsed = parseConfig(config.contents, CONFIG_FILE, VERSION);
       expect(parsed.version).toBe(VERSION);
       expect(parsed.values).toEqual(options);
     },

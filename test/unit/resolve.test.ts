@@ -25,6 +25,9 @@ const RULES: NameRules = {
 
 interface FakeFs {
   files?: Record<string, string>;
+  /** Paths that are symbolic links, and directories (a `.git`, say). */
+  links?: string[];
+  dirs?: string[];
   targets?: Record<string, TargetState>;
   toolchains?: string[];
   kprobes?: boolean;
@@ -44,7 +47,14 @@ function fakeHost(fs: FakeFs = {}): Host {
     },
     nameRules: () => RULES,
     kprobes: () => fs.kprobes,
-    exists: (abs) => fs.files?.[abs] !== undefined,
+    entry: (abs) =>
+      fs.links?.includes(abs)
+        ? 'symlink'
+        : fs.files?.[abs] !== undefined
+          ? 'file'
+          : fs.dirs?.includes(abs)
+            ? 'directory'
+            : 'missing',
   };
 }
 
@@ -511,20 +521,25 @@ describe('usage errors', () => {
 
 describe('--update', () => {
   const WS = `${CWD}/ws`;
-  const files = {
-    [`${WS}/aya-atomic.toml`]: recorded({
-      name: 'ws',
-      map: 'array',
-      ordering: 'relaxed',
-      program: 'kprobe',
-      attach: 'auto',
-      toolchain: 'nightly',
-    }),
-  };
-  const update = async (argv: string[]) => {
-    const plan = await resolve(input(argv), fakeHost({ files }), noPrompts);
+  const toml = recorded({
+    name: 'ws',
+    map: 'array',
+    ordering: 'relaxed',
+    program: 'kprobe',
+    attach: 'auto',
+    toolchain: 'nightly',
+  });
+  const manifest = '[workspace]\nmembers = ["ws", "ws-common", "ws-ebpf", "xtask"]\n';
+  const files = { [`${WS}/aya-atomic.toml`]: toml, [`${WS}/Cargo.toml`]: manifest };
+  const update = async (argv: string[], fs: FakeFs = { files }, extra: Partial<ResolveInput> = {}) => {
+    const plan = await resolve(input(argv, extra), fakeHost(fs), noPrompts);
     expect(plan.kind).toBe('update');
     return plan as UpdatePlan;
+  };
+  const fails = async (argv: string[], fs: FakeFs = { files }, extra: Partial<ResolveInput> = {}) => {
+    const e = await failure(argv, fs, extra);
+    expect(e.exitCode).toBe(2);
+    return e.message;
   };
 
   it('reads the recorded options and version', async () => {
@@ -541,6 +556,7 @@ describe('--update', () => {
       },
     });
     expect(plan.options).toEqual(plan.recorded.options);
+    expect(plan.notes).toEqual([]);
   });
 
   it('takes changed options from flags; a new program takes its default target', async () => {
@@ -555,11 +571,54 @@ describe('--update', () => {
     });
   });
 
-  it('defaults to the current directory, or the workspace around it', async () => {
-    const plan = await resolve(input(['--update'], { cwd: WS }), fakeHost({ files }), noPrompts);
-    expect((plan as UpdatePlan).dir).toBe(WS);
-    const below = await resolve(input(['--update'], { cwd: `${WS}/ws-ebpf/src` }), fakeHost({ files }), noPrompts);
-    expect((below as UpdatePlan).dir).toBe(WS);
+  it('defaults to the current directory, or the workspace around it, and says so', async () => {
+    expect((await update(['--update'], { files }, { cwd: WS })).dir).toBe(WS);
+    const below = await update(['--update'], { files }, { cwd: `${WS}/ws-ebpf/src` });
+    expect(below.dir).toBe(WS);
+    expect(below.notes).toEqual([`updating the workspace at ${WS}, found above the current directory`]);
+  });
+
+  it('never climbs to a stray aya-atomic.toml that is not the workspace it describes', async () => {
+    const home = '/home/u';
+    const stray = { [`${home}/aya-atomic.toml`]: toml };
+    expect(await fails(['--update'], { files: stray }, { cwd: `${home}/notes` })).toBe(
+      '/home/u is not the workspace /home/u/aya-atomic.toml describes: its Cargo.toml has no workspace member "ws".\n' +
+        'Run --update inside the generated workspace, or name it: --update <dir>. Nothing was changed.',
+    );
+  });
+
+  it('never climbs above the root of the git work tree it starts in', async () => {
+    const above = { ...files, [`${WS}/repo/x`]: '' };
+    expect(await fails(['--update'], { files: above, dirs: [`${WS}/repo/.git`] }, { cwd: `${WS}/repo/src` })).toBe(
+      '. is not in a workspace made by create-aya-atomic: no aya-atomic.toml there or above it up to the root of ' +
+        'its git work tree, /home/u/work/ws/repo.\nRun --update in (or point it at) the directory that holds it.',
+    );
+  });
+
+  it('refuses a symbolic link as aya-atomic.toml: the update could never advance it', async () => {
+    expect(await fails(['--update', 'ws'], { files, links: [`${WS}/aya-atomic.toml`] })).toMatch(
+      /^ws\/aya-atomic\.toml is a symbolic link\. The update records the new version in aya-atomic\.toml/,
+    );
+  });
+
+  it('blames a broken recorded value on the file and its line, never on a flag; a flag replaces it', async () => {
+    const broken = { ...files, [`${WS}/aya-atomic.toml`]: toml.replace('map = "array"', 'map = "hashh"') };
+    expect(await fails(['--update', 'ws'], { files: broken })).toBe(
+      'ws/aya-atomic.toml:3: map: map "hashh" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash\n' +
+        'Pass --map <value> to replace it in this update (the new aya-atomic.toml records it).',
+    );
+    const plan = await update(['--update', 'ws', '--map', 'hash'], { files: broken });
+    expect(plan.recorded.options.map).toBe('hash');
+    expect(plan.options.map).toBe('hash');
+    expect(plan.notes).toEqual([
+      'ws/aya-atomic.toml:3: map: map "hashh" is not one of: array, per-cpu-array, hash, per-cpu-hash, lru-hash, lru-per-cpu-hash; --map "hash" replaces it',
+    ]);
+  });
+
+  it('resolves CREATE_AYA_ATOMIC_PACKAGES relative to the current directory', async () => {
+    expect(
+      (await update(['--update', 'ws'], { files }, { env: { CREATE_AYA_ATOMIC_PACKAGES: 'pkgs' } })).packages,
+    ).toBe(`${CWD}/pkgs`);
   });
 
   it.each([
@@ -571,14 +630,13 @@ describe('--update', () => {
     ],
     [['--update', 'ws', '--map', 'nope'], '--map: map "nope" is not one of'],
   ])('%j is a usage error', async (argv, message) => {
-    let error: unknown;
-    try {
-      await resolve(input(argv), fakeHost({ files }), noPrompts);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).exitCode).toBe(2);
-    expect((error as CliError).message).toContain(message);
+    expect(await fails(argv)).toContain(message);
+  });
+
+  it('a recorded version that is not a released version is a usage error naming the line', async () => {
+    const spec = { ...files, [`${WS}/aya-atomic.toml`]: toml.replace('"0.1.0"', '"file:../x"') };
+    expect(await fails(['--update', 'ws'], { files: spec })).toMatch(
+      /^ws\/aya-atomic\.toml:1: create-aya-atomic is "file:\.\.\/x", not a released version/,
+    );
   });
 });

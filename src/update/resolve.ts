@@ -1,0 +1,218 @@
+// The plan of an --update, from the command line and the workspace's aya-atomic.toml; pure, like
+// resolve(): the file system comes through Host. docs/update.md is the contract.
+import path from 'node:path';
+import { parse } from 'smol-toml';
+import { CONFIG_FILE, parseConfig, type RecordedConfig } from '../config-file.js';
+import { usageError } from '../errors.js';
+import { adviceCommand } from '../package-manager.js';
+import {
+  OPTIONS,
+  CONFIG_FLAG,
+  optionSpec,
+  type Context,
+  type OptionKey,
+  type Options,
+  type Switches,
+} from '../options.js';
+import type { ReadError } from '../read-file.js';
+import type { Host, ResolveInput } from '../resolve.js';
+import { shownDirectory } from '../resolve.js';
+import { printable, programOfAttach, shown } from '../validate.js';
+
+export interface UpdatePlan {
+  kind: 'update';
+  dir: string;
+  /** The directory as the user sees it, escaped for the terminal. */
+  shownDir: string;
+  /** What aya-atomic.toml recorded (a broken value replaced by its flag): what the base is rendered with. */
+  recorded: { version: string; options: Options };
+  /** The options to render with now: the recorded ones, changed by flags. */
+  options: Options;
+  switches: Switches;
+  /** CREATE_AYA_ATOMIC_PACKAGES, absolute (relative to the current directory). */
+  packages?: string;
+  /** Lines worth telling the user first (the directory found above the current one, a replaced value). */
+  notes: string[];
+}
+
+type ParsedValues = Partial<Record<OptionKey, string>>;
+
+/**
+ * The directory to update and how it was found: [dir], else the current directory or the nearest one above
+ * holding aya-atomic.toml, as cargo finds its manifest, but never above the root of the git work tree the
+ * search starts in. `stop`: where a search that found nothing stopped.
+ */
+function findWorkspace(
+  input: ResolveInput,
+  host: Host,
+  dirArg: string | undefined,
+): { dir: string; above: boolean; searched?: string } {
+  const start = path.resolve(input.cwd, dirArg ?? '.');
+  if (dirArg !== undefined) return { dir: start, above: false };
+  for (let d = start; ; d = path.dirname(d)) {
+    if (host.entry(path.join(d, CONFIG_FILE)) !== 'missing') return { dir: d, above: d !== start };
+    if (host.entry(path.join(d, '.git')) !== 'missing') return { dir: start, above: false, searched: d };
+    if (d === path.dirname(d)) return { dir: start, above: false, searched: d };
+  }
+}
+
+function readRecorded(
+  host: Host,
+  file: string,
+  shownFile: string,
+  missing: string,
+  version: string,
+  advice: string,
+): { text: string; recorded: RecordedConfig } {
+  const kind = host.entry(file);
+  if (kind === 'symlink')
+    throw usageError(
+      `${shownFile} is a symbolic link. The update records the new version in ${CONFIG_FILE}, so it must be the file itself: ` +
+        'replace the link with a copy of what it points to (and commit that), then run again.',
+    );
+  let text: string;
+  try {
+    text = host.readText(file);
+  } catch (e) {
+    const code = (e as ReadError).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw usageError(`${missing}\nRun --update in (or point it at) the directory that holds it.`);
+    throw usageError(`cannot read ${shownFile}: it ${(e as ReadError).what ?? String(code)}`);
+  }
+  return { text, recorded: parseConfig(text, shownFile, version, advice) };
+}
+
+/** Whether `dir` is the workspace aya-atomic.toml describes: its Cargo.toml has the recorded crate as a member. */
+function recognisable(host: Host, dir: string, name: string): boolean {
+  try {
+    const manifest = parse(host.readText(path.join(dir, 'Cargo.toml'))) as { workspace?: { members?: unknown } };
+    const members = manifest.workspace?.members;
+    return Array.isArray(members) && members.includes(name);
+  } catch {
+    return false;
+  }
+}
+
+export function resolveUpdate(
+  input: ResolveInput,
+  host: Host,
+  flags: ParsedValues,
+  config: string | undefined,
+  dirArg: string | undefined,
+  switches: Switches,
+  ctx: Omit<Context, 'settled'>,
+): UpdatePlan {
+  if (config !== undefined)
+    throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
+  const { dir, above, searched } = findWorkspace(input, host, dirArg);
+  const shownDir = printable(shownDirectory(dir, input.cwd));
+  const file = path.join(dir, CONFIG_FILE);
+  const shownFile = printable(shownDirectory(file, input.cwd));
+  const missing =
+    searched === undefined
+      ? `${shownDir} is not a workspace made by create-aya-atomic: it has no ${CONFIG_FILE}.`
+      : `${shownDir} is not in a workspace made by create-aya-atomic: no ${CONFIG_FILE} there or above it` +
+        (searched === path.dirname(searched)
+          ? '.'
+          : ` up to the root of its git work tree, ${printable(shownDirectory(searched, input.cwd))}.`);
+  const { recorded } = readRecorded(
+    host,
+    file,
+    shownFile,
+    missing,
+    input.version,
+    adviceCommand(input.env, undefined, ['--update']),
+  );
+  const at = (key: OptionKey | 'create-aya-atomic') =>
+    recorded.lines[key] ? `${shownFile}:${recorded.lines[key]}` : shownFile;
+  if (!recorded.version)
+    throw usageError(`${shownFile} does not say which create-aya-atomic version wrote it (key "create-aya-atomic")`);
+  const notes: string[] = [];
+  if (above) notes.push(`updating the workspace at ${shownDir}, found above the current directory`);
+
+  // The recorded options, each checked as this version checks a value, in the model's order (attach after
+  // program). A broken one is reported with its line; a flag for the same option replaces it.
+  const recordedCtx: Omit<Context, 'settled'> = { ...ctx, resolvePath: (raw) => path.resolve(dir, raw) };
+  const base: Partial<Options> = {};
+  for (const spec of OPTIONS) {
+    const key = spec.key;
+    const value = recorded.values[key];
+    const check = value === undefined ? undefined : spec.validate(value, { ...recordedCtx, settled: base });
+    if (check?.ok) {
+      (base as Record<string, string>)[key] = check.value;
+      continue;
+    }
+    const flag = flags[key];
+    const problem = check ? `${key}: ${check.reason}` : `${key} is missing`;
+    if (flag === undefined || key === 'name') {
+      throw usageError(
+        `${at(key)}: ${problem}\n` +
+          (key === 'name'
+            ? `The crate name names the workspace's folders and crates; ${NAME_WAY_FORWARD}`
+            : `Pass ${spec.flag} <value> to replace it in this update (the new ${CONFIG_FILE} records it).`),
+      );
+    }
+    const replaced = spec.validate(flag, { ...ctx, settled: base });
+    if (!replaced.ok) throw usageError(`${spec.flag}: ${replaced.reason}`);
+    (base as Record<string, string>)[key] = replaced.value;
+    notes.push(`${at(key)}: ${problem}; ${spec.flag} ${shown(flag)} replaces it`);
+  }
+  const recordedOptions = base as Options;
+  if (flags.name !== undefined && flags.name !== recordedOptions.name) {
+    throw usageError(
+      `--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`,
+    );
+  }
+  if (!recognisable(host, dir, recordedOptions.name)) {
+    throw usageError(
+      `${shownDir} is not the workspace ${shownFile} describes: its Cargo.toml has no workspace member ${shown(recordedOptions.name)}.\n` +
+        (above
+          ? `Run --update inside the generated workspace, or name it: --update <dir>. Nothing was changed.`
+          : 'Run --update in the generated workspace. Nothing was changed.'),
+    );
+  }
+
+  // Options may change in the same step; a new program without --attach takes its default target, and an
+  // --attach without --program brings the program its shape implies.
+  const options: Options = { ...recordedOptions };
+  const changed: Partial<Options> = {};
+  for (const spec of OPTIONS) {
+    const key = spec.key;
+    const flag = flags[key];
+    if (flag === undefined || key === 'name') continue;
+    if (key === 'program' || key === 'attach') continue;
+    const check = spec.validate(flag, { ...ctx, settled: { ...options, ...changed } });
+    if (!check.ok) throw usageError(`${spec.flag}: ${check.reason}`);
+    (changed as Record<string, string>)[key] = check.value;
+  }
+  Object.assign(options, changed);
+  if (flags.program !== undefined || flags.attach !== undefined) {
+    let program = options.program;
+    if (flags.program !== undefined) {
+      const check = optionSpec('program').validate(flags.program, { ...ctx, settled: options });
+      if (!check.ok) throw usageError(`--program: ${check.reason}`);
+      program = check.value;
+    } else if (flags.attach !== undefined) program = programOfAttach(flags.attach);
+    let attach = program === recordedOptions.program ? options.attach : optionSpec('attach').default({ program });
+    if (flags.attach !== undefined) {
+      const check = optionSpec('attach').validate(flags.attach, { ...ctx, settled: { ...options, program } });
+      if (!check.ok) throw usageError(`--attach: ${check.reason}`);
+      attach = check.value;
+    }
+    options.program = program;
+    options.attach = attach;
+  }
+  const packages = input.env.CREATE_AYA_ATOMIC_PACKAGES;
+  return {
+    kind: 'update',
+    dir,
+    shownDir,
+    recorded: { version: recorded.version, options: recordedOptions },
+    options,
+    switches,
+    packages: packages ? path.resolve(input.cwd, packages) : undefined,
+    notes,
+  };
+}
+
+const NAME_WAY_FORWARD = 'set it back to the name the workspace was generated with';

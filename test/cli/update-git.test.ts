@@ -1,0 +1,103 @@
+// A git that cannot answer is not "no git" (docs/update.md, "git"): only `git status` exiting 0 counts,
+// read from its stdout alone; anything else is exit 3 with git's own first error line, or 130 when a
+// signal ended git; the repository's configuration cannot make the check run a command. Real git, and a
+// repository made unreadable to it the ways teams hit: another owner (sudo), a broken .git, GIT_TRACE.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTmp, show } from '../helpers/cli.js';
+import { NEXT, generate, git, makeVersions, state, updateToNext, type Versions } from '../helpers/update.js';
+
+const isRoot = process.getuid?.() === 0;
+const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+
+let v: Versions;
+beforeAll(() => {
+  v = makeVersions();
+}, 120_000);
+
+const recordedVersion = (ws: string) =>
+  /^create-aya-atomic = "(.*)"$/m.exec(fs.readFileSync(path.join(ws, 'aya-atomic.toml'), 'utf8'))?.[1];
+
+describe.concurrent('git status', () => {
+  it.skipIf(!isRoot)(
+    "a repository owned by another user (git refuses: dubious ownership) is exit 3 with git's reason, not a clean tree",
+    async () => {
+      const ws = generate('dubious');
+      fs.appendFileSync(path.join(ws, 'LICENSE-MIT'), 'uncommitted edit\n');
+      expect(spawnSync('chown', ['-R', '65534:65534', ws]).status).toBe(0);
+      const before = state(ws);
+      for (const extra of [['--dry-run'], []]) {
+        const r = await updateToNext(v, ws, extra);
+        expect(r.code, show(r)).toBe(3);
+        expect(r.stderr).toMatch(/`git status` exited 128: fatal: detected dubious ownership in repository at /);
+        expect(r.stderr).toContain('Nothing was changed.');
+        expect(state(ws)).toEqual(before);
+      }
+    },
+  );
+
+  it("a broken .git is exit 3 with git's first error line", async () => {
+    const ws = generate('broken-git');
+    fs.writeFileSync(path.join(ws, '.git', 'HEAD'), 'garbage\n');
+    const before = state(ws);
+    const r = await updateToNext(v, ws);
+    expect(r.code, show(r)).toBe(3);
+    expect(r.stderr).toMatch(/`git status` exited 128: fatal: not a git repository/);
+    expect(state(ws)).toEqual(before);
+  });
+
+  it("git's trace on stderr (GIT_TRACE) is never read as file names: a clean tree updates", async () => {
+    const ws = generate('trace');
+    const r = await updateToNext(v, ws, [], { GIT_TRACE: '1', GIT_TRACE_PERFORMANCE: '1' });
+    expect(r.code, show(r)).toBe(0);
+    expect(recordedVersion(ws)).toBe(NEXT);
+  });
+
+  it('git ended by a signal is exit 130, not "nothing to change"', async () => {
+    const ws = generate('signal');
+    // A git on PATH that is the real one, but dies of SIGKILL when asked for its status.
+    const bin = makeTmp('git-killed');
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = status ] && kill -KILL $$; done\nexec ${JSON.stringify(realGit)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const before = state(ws);
+    const r = await updateToNext(v, ws, [], { PATH: `${bin}:${process.env.PATH}` });
+    expect(r.code, show(r)).toBe(130);
+    expect(r.stdout).toContain('git status was ended by SIGKILL');
+    expect(state(ws)).toEqual(before);
+  });
+
+  it("the repository's core.fsmonitor hook never runs", async () => {
+    const ws = generate('fsmonitor');
+    const mark = path.join(path.dirname(ws), 'HOOK-RAN');
+    const hook = path.join(path.dirname(ws), 'hook.sh');
+    fs.writeFileSync(hook, `#!/bin/sh\ntouch ${JSON.stringify(mark)}\nexit 1\n`, { mode: 0o755 });
+    git(ws, 'config', 'core.fsmonitor', hook);
+    const r = await updateToNext(v, ws);
+    expect(r.code, show(r)).toBe(0);
+    expect(fs.existsSync(mark)).toBe(false);
+  });
+
+  it('a dry run in a dirty tree predicts the real run: exit 3', async () => {
+    const ws = generate('dirty-dry');
+    fs.appendFileSync(path.join(ws, 'LICENSE-MIT'), 'uncommitted edit\n');
+    const before = state(ws);
+    for (const extra of [['--dry-run'], []]) {
+      const r = await updateToNext(v, ws, extra);
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stderr).toContain('. has uncommitted changes (LICENSE-MIT).');
+      expect(state(ws)).toEqual(before);
+    }
+  });
+
+  it('no repository at all is an answer: the update goes ahead', async () => {
+    const ws = generate('no-repo', 'team', ['--no-git']);
+    const r = await updateToNext(v, ws);
+    expect(r.code, show(r)).toBe(0);
+    expect(recordedVersion(ws)).toBe(NEXT);
+  });
+});
