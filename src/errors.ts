@@ -19,7 +19,9 @@ export const EXIT_MEANINGS: Record<ExitCode, { short: string; long: string }> = 
   0: { short: 'done', long: 'done: generated (and verified, unless `--no-verify`), or updated' },
   1: {
     short: 'unexpected error',
-    long: 'unexpected error, or an error from the operating system (one sentence naming the path, the cause and what was undone)',
+    long:
+      'unexpected error, or an error from the operating system (one sentence naming the path, the cause and what was ' +
+      'undone); `--update`: the recorded version could not be fetched, unpacked or run to render the base (nothing changed)',
   },
   2: {
     short: 'usage error',
@@ -28,10 +30,11 @@ export const EXIT_MEANINGS: Record<ExitCode, { short: string; long: string }> = 
       'be a directory (a file, fifo, device, dangling link, link loop, or a path below a file); nothing written',
   },
   3: {
-    short: 'directory not empty',
+    short: 'directory not empty, or (--update) not ready to update',
     long:
       'target directory not empty and `--overwrite` not given (or refused at the prompt); `--update`: uncommitted ' +
-      'changes and no `--overwrite`',
+      "changes and no `--overwrite`, git cannot tell whether there are any (git's own first error line is shown), or " +
+      'another `--update` is running in the workspace; nothing written',
   },
   4: { short: 'generated but prerequisites missing', long: 'generated, but verify found prerequisites missing' },
   5: {
@@ -46,7 +49,7 @@ export const EXIT_MEANINGS: Record<ExitCode, { short: string; long: string }> = 
     short: 'cancelled',
     long:
       'cancelled: Ctrl-C or Esc at a prompt, or Ctrl-C, SIGTERM or SIGHUP later (what was being written is rolled ' +
-      'back; a written workspace stays)',
+      'back; a written workspace stays); `--update`: also when a signal ended `git status`',
   },
 };
 

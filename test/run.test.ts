@@ -28,7 +28,13 @@ describe('run', () => {
       cwd: '/',
       env: { EXTRA: 'added' },
     });
-    expect(r).toEqual({ code: 7, stdout: 'one added\nthree\n', output: 'one added\ntwo\nthree\n' });
+    expect(r).toEqual({
+      code: 7,
+      stdout: 'one added\nthree\n',
+      stderr: 'two\n',
+      output: 'one added\ntwo\nthree\n',
+      signal: null,
+    });
   });
 
   it('a command that cannot start: failedToStart names it, code null', async () => {
@@ -60,6 +66,6 @@ describe('run', () => {
     const controller = new AbortController();
     controller.abort();
     const r = await run('sh', ['-c', 'echo started'], { cwd: '/', signal: controller.signal });
-    expect(r).toEqual({ code: null, output: '', stdout: '' });
+    expect(r).toEqual({ code: null, output: '', stdout: '', stderr: '' });
   });
 });

@@ -113,10 +113,11 @@ async function tarball(version: string, source: ReleaseSource): Promise<string> 
   if (r.failedToStart !== undefined)
     throw failure(version, `npm, which fetches it, cannot be run (${printable(r.failedToStart)}).`);
   if (r.code !== 0) {
-    if (/\bE404\b|404 Not Found/.test(r.output))
+    // E404: the registry has no such package; ETARGET: it has the package, not this version.
+    if (/\b(E404|ETARGET)\b|404 Not Found|No matching version/.test(r.output))
       throw failure(
         version,
-        `it is not on the npm registry npm uses here (npm pack create-aya-atomic@${version}: 404).`,
+        `it is not on the npm registry npm uses here (npm pack create-aya-atomic@${version}: ${/ETARGET|No matching version/.test(r.output) ? 'no such version' : '404'}).`,
       );
     throw failure(version, `npm pack create-aya-atomic@${version} failed: ${firstErrorLine(r.stderr || r.stdout)}`);
   }

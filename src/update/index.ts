@@ -39,8 +39,9 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
 
   // A dry run takes no lock and writes nothing, but refuses where the real run would: it predicts its code.
   const release = dry ? (checkUnlocked(plan.dir, plan.shownDir), undefined) : acquireLock(plan.dir, plan.shownDir);
-  const tmp = temporaryFolder('create-aya-atomic-update-');
+  let tmp: string | undefined;
   try {
+    tmp = temporaryFolder('create-aya-atomic-update-');
     if (!plan.switches.overwrite) {
       const status = await workTreeStatus(plan.dir, io.signal);
       if (status.kind === 'dirty') {
@@ -192,7 +193,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
     report.verify = outcome;
     return outcome.exitCode;
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     release?.();
   }
 }

@@ -132,6 +132,16 @@ export function resolveUpdate(
 
   // The recorded options, each checked as this version checks a value, in the model's order (attach after
   // program). A broken one is reported with its line; a flag for the same option replaces it.
+  const missingKeys = OPTIONS.map((o) => o.key).filter(
+    (k) => recorded.values[k] === undefined && (k === 'name' || flags[k] === undefined),
+  );
+  if (missingKeys.length)
+    throw usageError(
+      `${shownFile} lacks ${missingKeys.join(', ')}` +
+        (missingKeys.includes('name')
+          ? ''
+          : `\nPass ${missingKeys.map((k) => `--${k} <value>`).join(' ')} to supply them in this update.`),
+    );
   const recordedCtx: Omit<Context, 'settled'> = { ...ctx, resolvePath: (raw) => path.resolve(dir, raw) };
   const base: Partial<Options> = {};
   for (const spec of OPTIONS) {

@@ -10,7 +10,6 @@ import { parseJson, show } from '../helpers/cli.js';
 import {
   NEXT,
   commitAll,
-  firstLineOf,
   generate,
   makeVersions,
   nextFresh,

@@ -24,7 +24,6 @@ import {
 } from '../helpers/update.js';
 
 const STACK_LINE = /^\s+at .+[:(]/m;
-const isRoot = process.getuid?.() === 0;
 
 let v: Versions;
 beforeAll(() => {
@@ -269,7 +268,7 @@ describe.concurrent('what it reads', () => {
     const r = await updateToNext(v, ws);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(
-      `aya-atomic.toml:${lineOf(ws, /^sidecar/)}: "sidecar" is not an option of create-aya-atomic ${NEXT}: this file was written by create-aya-atomic 99.0.0, which is newer. Run the newer version: npm create aya-atomic@latest -- --update`,
+      `aya-atomic.toml:${lineOf(ws, /^sidecar/)}: "sidecar" is not an option of create-aya-atomic ${NEXT}: this file was written by create-aya-atomic 99.0.0, which is newer. Run the newer version: npx create-aya-atomic@latest --update`,
     );
   });
 

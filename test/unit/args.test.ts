@@ -179,7 +179,7 @@ describe('helpText', () => {
     }
     // Wrapped at 100 columns; read as one line.
     expect(text.replace(/\s+/g, ' ')).toContain(
-      'Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty, ' +
+      'Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 directory not empty, or (--update) not ready to update, ' +
         '4 generated but prerequisites missing, 5 generated but the build failed, ' +
         '6 updated with conflicts to resolve, 130 cancelled',
     );
