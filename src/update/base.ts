@@ -160,15 +160,16 @@ export async function renderRelease(version: string, options: Options, source: R
   if (!bin || path.relative(root, bin).startsWith('..') || !fs.statSync(bin, { throwIfNoEntry: false })?.isFile())
     throw failure(version, `the package has no create-aya-atomic bin`);
 
-  const config = path.join(source.tmp, `recorded-${version}.toml`);
+  const work = fs.mkdtempSync(path.join(source.tmp, 'render-'));
+  const config = path.join(work, CONFIG_FILE);
   fs.writeFileSync(config, serializeConfig(options, version));
-  const out = path.join(source.tmp, `rendered-${version}`);
+  const out = path.join(work, 'workspace');
   // Run as a plain program, not under npm: none of npm's variables (they describe our own run).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   const rendered = await run(
     process.execPath,
     [bin, out, '--config', config, '--name', options.name, '--yes', '--no-git', '--no-verify'],
-    { cwd: source.tmp, signal: source.signal, env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' } },
+    { cwd: work, signal: source.signal, env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' } },
   );
   if (source.signal.aborted) throw cancelled('Cancelled; nothing was changed.');
   if (rendered.code !== 0)

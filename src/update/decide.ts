@@ -4,7 +4,7 @@
 import { CONFIG_FILE } from '../config-file.js';
 import { inLineEndingsOf, sameContent } from '../merge.js';
 
-export type UpdateAction = 'update' | 'merge' | 'conflict' | 'create' | 'remove' | 'keep';
+export type UpdateAction = 'update' | 'merge' | 'conflict' | 'create' | 'remove' | 'keep' | 'rename';
 
 /** The user's copy of a path. */
 export type Ours =

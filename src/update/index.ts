@@ -16,8 +16,9 @@ import { compareVersions } from '../version.js';
 import { writeFiles, type FileToWrite } from '../write.js';
 import { renderRelease, renderThisVersion, temporaryFolder, type Tree } from './base.js';
 import { mergeLocks } from './cargo-lock.js';
-import { beside, CARGO_LOCK, decide, type FileDecision, type UpdateAction } from './decide.js';
+import { beside, CARGO_LOCK, decide, type FileDecision, type Ours, type UpdateAction } from './decide.js';
 import { acquireLock, checkUnlocked } from './lock.js';
+import { prepareRename, removeEmptyDirs, type Renamed } from './rename.js';
 import type { UpdatePlan } from './resolve.js';
 import { directoriesOf, readOurs } from './workspace.js';
 
@@ -72,62 +73,42 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       progress.done('');
     }
     const theirs = renderThisVersion(plan.options, to);
+    // Renaming the crates: the update then starts from the recorded version's rendering under the new name.
+    let renamed: Renamed | undefined;
+    if (plan.rename) {
+      const asRenamed = { ...plan.recorded.options, name: plan.rename.to };
+      const baseNew =
+        from === to
+          ? renderThisVersion(asRenamed, from)
+          : await renderRelease(from, asRenamed, { packages: plan.packages, tmp, signal: io.signal, thisVersion: to });
+      renamed = await prepareRename(plan.dir, plan.rename, base, baseNew, { tmp, signal: io.signal, from, to });
+      base = baseNew;
+    }
     const generatedDirs = directoriesOf(base.keys());
     const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
-    const decisions: FileDecision[] = [];
+    const decisions: FileDecision[] = [...(renamed?.decided ?? [])];
     let lockMerged = false;
     for (const p of paths) {
-      const d = decide(p, base.get(p), readOurs(plan.dir, p, generatedDirs, to), theirs.get(p), { from, to });
-      if (!d) continue;
-      if (d.pending) {
-        const { pending } = d;
-        if (pending.lock) {
-          const merged = mergeLocks(
-            base.get(p)?.toString('utf8'),
-            pending.ours.toString('utf8'),
-            pending.theirs.toString('utf8'),
-          );
-          if (merged === undefined) {
-            decisions.push({
-              path: p,
-              action: 'update',
-              contents: pending.theirs,
-              mode: pending.mode,
-              reason: `yours is not a lock file this update can merge: ${to}'s replaces it`,
-            });
-          } else {
-            lockMerged = true;
-            decisions.push({
-              path: p,
-              action: 'merge',
-              contents: Buffer.from(merged),
-              mode: pending.mode,
-              reason: `by package: your pins kept, ${to}'s taken; cargo settles it`,
-            });
-          }
-          continue;
-        }
-        const outcome = await mergeFile(
-          pending.base,
-          pending.ours,
-          pending.theirs,
-          { ours: 'yours', base: `create-aya-atomic ${from}`, theirs: `create-aya-atomic ${to}` },
-          { tmp, signal: io.signal },
-        );
-        if (outcome.kind === 'unmergeable') decisions.push(beside(p, pending.theirs, to, outcome.reason));
-        else if (outcome.kind === 'conflict')
-          decisions.push({
-            path: p,
-            action: 'conflict',
-            contents: outcome.bytes,
-            mode: pending.mode,
-            reason: `${outcome.conflicts} conflict(s)`,
-          });
-        else decisions.push({ path: p, action: 'merge', contents: outcome.bytes, mode: pending.mode });
-        continue;
+      const read = () => readOurs(plan.dir, p, generatedDirs, to);
+      const ours = renamed ? renamed.oursAt(p, read) : read();
+      const moved = renamed?.ours.get(p);
+      if (moved && ours.kind === 'blocked') continue; // settled by the rename itself
+      let d = await decideAndMerge(p, base, ours, theirs, { from, to, tmp, signal: io.signal });
+      if (d?.action === 'merge' && d.path === CARGO_LOCK && d.contents !== undefined && !d.pending) lockMerged = true;
+      // A file the rename moved or changed is written even where the update has nothing to add.
+      if (moved?.changed && ours.kind === 'file' && (!d || (d.contents === undefined && d.action !== 'remove'))) {
+        const why = moved.from !== p ? `moved from ${moved.from}` : `renamed the crates to ${plan.rename!.to}`;
+        d = {
+          path: p,
+          action: 'rename',
+          contents: ours.bytes,
+          mode: ours.mode,
+          reason: d?.reason ? `${why}; ${d.reason}` : why,
+        };
       }
-      decisions.push(d);
+      if (d) decisions.push(d);
     }
+    decisions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (io.signal.aborted) throw cancelled('Cancelled; nothing was changed.');
     const conflicts = decisions.filter((d) => d.action === 'conflict');
     report.update = {
@@ -146,6 +127,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       conflict: c.red,
       remove: c.yellow,
       keep: c.dim,
+      rename: c.cyan,
     };
     for (const d of decisions)
       ui.say(
@@ -161,7 +143,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       ...(d.contents !== undefined ? [{ path: d.path, contents: d.contents, mode: d.mode }] : []),
       ...(d.beside ? [{ path: d.beside.path, contents: d.beside.contents }] : []),
     ]);
-    const removes = decisions.filter((d) => d.action === 'remove').map((d) => d.path);
+    const removes = [...decisions.filter((d) => d.action === 'remove').map((d) => d.path), ...(renamed?.removes ?? [])];
     if (writes.length || removes.length) {
       const written = await writeFiles(plan.dir, writes, { replace: true, remove: removes, signal: io.signal });
       report.files = decisions.filter((d) => d.action !== 'keep').map((d) => ({ path: d.path, action: d.action }));
@@ -171,6 +153,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
           (written.backupDir ? `; the previous copies are in ${printable(written.backupDir)}` : ''),
       );
     }
+    if (renamed) removeEmptyDirs(plan.dir, renamed.oldDirs);
     if (lockMerged) await settleCargoLock(plan, io);
     if (conflicts.length) {
       ui.say(
@@ -230,4 +213,57 @@ async function settleCargoLock(plan: UpdatePlan, io: ExecuteIo): Promise<void> {
     `${CARGO_LOCK} holds your pins and this version's, but cargo could not settle it (${r.failedToStart ? `cargo cannot be run: ${printable(r.failedToStart)}` : firstErrorLine(r.stderr)}).\n` +
       '  Run `cargo update --workspace` in the workspace before a --locked build; it keeps the versions the lock holds.',
   );
+}
+
+/** decide() for one path, with its merge run: git merge-file, or by package for Cargo.lock. */
+async function decideAndMerge(
+  p: string,
+  base: Tree,
+  ours: Ours,
+  theirs: Tree,
+  ctx: { from: string; to: string; tmp: string; signal: AbortSignal },
+): Promise<FileDecision | undefined> {
+  const { from, to } = ctx;
+  const d = decide(p, base.get(p), ours, theirs.get(p), { from, to });
+  if (!d?.pending) return d;
+  const { pending } = d;
+  if (pending.lock) {
+    const merged = mergeLocks(
+      base.get(p)?.toString('utf8'),
+      pending.ours.toString('utf8'),
+      pending.theirs.toString('utf8'),
+    );
+    return merged === undefined
+      ? {
+          path: p,
+          action: 'update',
+          contents: pending.theirs,
+          mode: pending.mode,
+          reason: `yours is not a lock file this update can merge: ${to}'s replaces it`,
+        }
+      : {
+          path: p,
+          action: 'merge',
+          contents: Buffer.from(merged),
+          mode: pending.mode,
+          reason: `by package: your pins kept, ${to}'s taken; cargo settles it`,
+        };
+  }
+  const outcome = await mergeFile(
+    pending.base,
+    pending.ours,
+    pending.theirs,
+    { ours: 'yours', base: `create-aya-atomic ${from}`, theirs: `create-aya-atomic ${to}` },
+    ctx,
+  );
+  if (outcome.kind === 'unmergeable') return beside(p, pending.theirs, to, outcome.reason);
+  if (outcome.kind === 'conflict')
+    return {
+      path: p,
+      action: 'conflict',
+      contents: outcome.bytes,
+      mode: pending.mode,
+      reason: `${outcome.conflicts} conflict(s)`,
+    };
+  return { path: p, action: 'merge', contents: outcome.bytes, mode: pending.mode };
 }

@@ -17,7 +17,7 @@ import {
 import type { ReadError } from '../read-file.js';
 import type { Host, ResolveInput } from '../resolve.js';
 import { shownDirectory } from '../resolve.js';
-import { printable, programOfAttach, shown } from '../validate.js';
+import { checkCrateName, printable, programOfAttach, shown, type NameRules } from '../validate.js';
 
 export interface UpdatePlan {
   kind: 'update';
@@ -33,7 +33,15 @@ export interface UpdatePlan {
   packages?: string;
   /** Lines worth telling the user first (the directory found above the current one, a replaced value). */
   notes: string[];
+  /**
+   * The crates renamed in the same step: a recorded name this version refuses (a dependency's name, say)
+   * and the --name that replaces it. The base is rendered with the old name, this version with the new one.
+   */
+  rename?: { from: string; to: string };
 }
+
+/** Only the form of a crate name: what any version could have generated and rendered safely. */
+const FORM_ONLY: NameRules = { dependencies: [], templatePaths: [], ignoredPaths: () => undefined };
 
 type ParsedValues = Partial<Record<OptionKey, string>>;
 
@@ -144,6 +152,7 @@ export function resolveUpdate(
     );
   const recordedCtx: Omit<Context, 'settled'> = { ...ctx, resolvePath: (raw) => path.resolve(dir, raw) };
   const base: Partial<Options> = {};
+  let rename: UpdatePlan['rename'];
   for (const spec of OPTIONS) {
     const key = spec.key;
     const value = recorded.values[key];
@@ -154,12 +163,28 @@ export function resolveUpdate(
     }
     const flag = flags[key];
     const problem = check ? `${key}: ${check.reason}` : `${key} is missing`;
-    if (flag === undefined || key === 'name') {
+    if (key === 'name') {
+      // A name an earlier version generated, which this one refuses: the crates are renamed in the same step
+      // (docs/update.md, "Renaming the crates"). A name that is not even well-formed was edited by hand.
+      const wellFormed = value !== undefined && checkCrateName(value, FORM_ONLY).ok;
+      if (!wellFormed || flag === undefined)
+        throw usageError(
+          `${at(key)}: ${problem}\n` +
+            (wellFormed
+              ? `This version cannot generate that name. Rename the crates in the same update (your edits move with them): ${adviceCommand(input.env, undefined, ['--update', '--name', '<new-name>'])}`
+              : 'Set it back to the name the workspace was generated with (the name of its crate folders).'),
+        );
+      const to = spec.validate(flag, { ...ctx, settled: base });
+      if (!to.ok) throw usageError(`--name: ${to.reason}`);
+      base.name = value;
+      rename = { from: value, to: to.value };
+      notes.push(`${at(key)}: ${problem}; renaming the crates to ${shown(to.value)} in this update`);
+      continue;
+    }
+    if (flag === undefined) {
       throw usageError(
         `${at(key)}: ${problem}\n` +
-          (key === 'name'
-            ? `The crate name names the workspace's folders and crates; ${NAME_WAY_FORWARD}`
-            : `Pass ${spec.flag} <value> to replace it in this update (the new ${CONFIG_FILE} records it).`),
+          `Pass ${spec.flag} <value> to replace it in this update (the new ${CONFIG_FILE} records it).`,
       );
     }
     const replaced = spec.validate(flag, { ...ctx, settled: base });
@@ -168,7 +193,7 @@ export function resolveUpdate(
     notes.push(`${at(key)}: ${problem}; ${spec.flag} ${shown(flag)} replaces it`);
   }
   const recordedOptions = base as Options;
-  if (flags.name !== undefined && flags.name !== recordedOptions.name) {
+  if (!rename && flags.name !== undefined && flags.name !== recordedOptions.name) {
     throw usageError(
       `--update keeps the crate name ${shown(recordedOptions.name)}: renaming the crates is not an update`,
     );
@@ -184,7 +209,7 @@ export function resolveUpdate(
 
   // Options may change in the same step; a new program without --attach takes its default target, and an
   // --attach without --program brings the program its shape implies.
-  const options: Options = { ...recordedOptions };
+  const options: Options = { ...recordedOptions, name: rename?.to ?? recordedOptions.name };
   const changed: Partial<Options> = {};
   for (const spec of OPTIONS) {
     const key = spec.key;
@@ -222,7 +247,6 @@ export function resolveUpdate(
     switches,
     packages: packages ? path.resolve(input.cwd, packages) : undefined,
     notes,
+    ...(rename ? { rename } : {}),
   };
 }
-
-const NAME_WAY_FORWARD = 'set it back to the name the workspace was generated with';

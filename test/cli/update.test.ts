@@ -192,6 +192,81 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
     expect(snapshot(ws)).toEqual(before);
   }, 120_000);
 
+  // A name 0.1.0 accepted and this version refuses (a dependency's name: a crate `syn` next to the syn it
+  // depends on makes `cargo -p syn` ambiguous): the way forward is renaming the crates in the same update.
+  it('a workspace named after a dependency (syn) is told the way forward, and renamed in the update, edits kept', async () => {
+    const dir = makeTmp('rename');
+    const env = cliEnv({ GIT_CONFIG_GLOBAL: gitConfigWithIdentity(), CI: 'true' });
+    const gen = (bin: string, name: string, extra: string[] = []) =>
+      execFileSync(process.execPath, [bin, name, '--yes', '--no-verify', '--no-git', ...extra], {
+        cwd: dir,
+        env,
+        stdio: 'ignore',
+      });
+    gen(v010Bin, 'syn');
+    const team = path.join(dir, 'syn');
+    // What 0.1.0 generated under each name, and what this version generates under the new one: the oracle.
+    fs.mkdirSync(path.join(dir, 'oracle'));
+    const oracle = (bin: string, name: string, as: string) => {
+      execFileSync(process.execPath, [bin, as, '--name', name, '--yes', '--no-verify', '--no-git'], {
+        cwd: path.join(dir, 'oracle'),
+        env,
+        stdio: 'ignore',
+      });
+      return path.join(dir, 'oracle', as);
+    };
+    const oldSyn = oracle(v010Bin, 'syn', 'old-syn');
+    const oldNew = oracle(v010Bin, 'syn-probe', 'old-new');
+    const fresh = oracle(BIN, 'syn-probe', 'fresh');
+    // The team's edits: a file of its own in the loader crate, a line at the end of the common crate's lib.rs.
+    fs.writeFileSync(path.join(team, 'syn/src/team.rs'), "// the team's own module\n");
+    const lib = 'syn-common/src/lib.rs';
+    fs.appendFileSync(path.join(team, lib), '\n/// Added by the team.\npub const TEAM: u32 = 7;\n');
+    execFileSync('git', ['init', '-q'], { cwd: team, env });
+    git(team, 'add', '-A');
+    git(team, 'commit', '-q', '-m', 'team edits');
+    // The oracle: the rename merged into the team's copy, then the update merged into that, by git merge-file.
+    const expectedLib = gitMerge(
+      gitMerge(read(team, lib), read(oldSyn, lib), read(oldNew, 'syn-probe-common/src/lib.rs'), dir) ?? '',
+      read(oldNew, 'syn-probe-common/src/lib.rs'),
+      read(fresh, 'syn-probe-common/src/lib.rs'),
+      dir,
+    );
+
+    const refused = await runCli(['--update', '--no-verify'], {
+      cwd: team,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+      hangGuardMs: 120_000,
+    });
+    expect(refused.code, show(refused)).toBe(2);
+    expect(refused.stderr).toContain(
+      'This version cannot generate that name. Rename the crates in the same update (your edits move with them): npx create-aya-atomic@latest --update --name <new-name>',
+    );
+
+    const r = await runCli(['--update', '--no-verify', '--name', 'syn-probe', '--json'], {
+      cwd: team,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+      hangGuardMs: 120_000,
+    });
+    const report = parseJson(r);
+    expect(r.code, show(r)).toBe(expectedLib === undefined ? 6 : 0);
+    for (const old of ['syn', 'syn-ebpf', 'syn-common']) expect(fs.existsSync(path.join(team, old)), old).toBe(false);
+    expect(read(team, 'syn-probe/src/team.rs')).toBe("// the team's own module\n");
+    expect(report.update.files).toContainEqual({
+      path: 'syn-probe/src/team.rs',
+      action: 'rename',
+      reason: 'moved from syn/src/team.rs',
+    });
+    expect(read(team, 'syn-probe-common/src/lib.rs')).toContain('pub const TEAM: u32 = 7;');
+    if (expectedLib !== undefined) expect(read(team, 'syn-probe-common/src/lib.rs')).toBe(expectedLib);
+    // Everything else is what this version generates under the new name.
+    const ours = snapshot(team);
+    const expected = snapshot(fresh);
+    for (const f of Object.keys(expected).filter((f) => f !== 'syn-probe-common/src/lib.rs'))
+      expect(ours[f], f).toEqual(expected[f]);
+    expect(read(team, 'aya-atomic.toml')).toMatch(/^name = "syn-probe"$/m);
+  }, 300_000);
+
   // A team's pins survive (docs/update.md, "Cargo.lock"): the team added a dependency and pinned it below its
   // newest version; 0.1.0 shipped no lock, so cargo wrote the team's. Resolving needs crates.io (or its cache).
   it.skipIf(!hasCargo)(

@@ -615,6 +615,30 @@ describe('--update', () => {
     ]);
   });
 
+  it("a recorded name this version refuses (a dependency's): the way forward is renaming in the update", async () => {
+    const syn = {
+      [`${WS}/aya-atomic.toml`]: toml.replace('name = "ws"', 'name = "syn"'),
+      [`${WS}/Cargo.toml`]: manifest.replace('"ws"', '"syn"'),
+    };
+    expect(await fails(['--update', 'ws'], { files: syn })).toBe(
+      'ws/aya-atomic.toml:2: name: crate name "syn" makes the crate "syn", which is also the name of "syn" in the ' +
+        'workspace\'s dependencies; choose another name: lower-case ASCII letters, digits, "-" and "_", starting with ' +
+        'a letter, at most 64 characters (e.g. my-probe)\n' +
+        'This version cannot generate that name. Rename the crates in the same update (your edits move with them): ' +
+        'npx create-aya-atomic@latest --update --name <new-name>',
+    );
+    const plan = await update(['--update', 'ws', '--name', 'syn-probe'], { files: syn });
+    expect(plan.rename).toEqual({ from: 'syn', to: 'syn-probe' });
+    expect(plan.recorded.options.name).toBe('syn');
+    expect(plan.options.name).toBe('syn-probe');
+    expect(await fails(['--update', 'ws', '--name', 'tokio'], { files: syn })).toMatch(/^--name: crate name "tokio"/);
+    // A name that is not even well-formed was edited by hand: no rename from it.
+    const garbage = { ...syn, [`${WS}/aya-atomic.toml`]: toml.replace('name = "ws"', 'name = "Not A Name"') };
+    expect(await fails(['--update', 'ws', '--name', 'x'], { files: garbage })).toContain(
+      'Set it back to the name the workspace was generated with',
+    );
+  });
+
   it('resolves CREATE_AYA_ATOMIC_PACKAGES relative to the current directory', async () => {
     expect(
       (await update(['--update', 'ws'], { files }, { env: { CREATE_AYA_ATOMIC_PACKAGES: 'pkgs' } })).packages,
