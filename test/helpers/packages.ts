@@ -3,7 +3,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './cli.js';
+import { fileURLToPath } from 'node:url';
+
+// Not from cli.ts, which registers test hooks: the registry suite's global setup uses this module too.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The commit that was released as 0.1.0 (also tagged v0.1.0). */
 export const RELEASE_0_1_0 = '6bc952ca2c17cebfb3be887d9a3329dea98bb228';

@@ -79,6 +79,20 @@ export class PtySession {
     return new PtySession(child);
   }
 
+  /** Starts any command (a package manager that runs the CLI) on a new terminal, with exactly `env`. */
+  static command(
+    argv: readonly string[],
+    opts: { cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number },
+  ): PtySession {
+    const size = ['--cols', String(opts.cols ?? 200), '--rows', String(opts.rows ?? 50)];
+    const child = spawn('python3', [PTY_RELAY, ...size, '--', ...argv], {
+      cwd: opts.cwd,
+      env: { TERM: 'xterm-256color', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return new PtySession(child);
+  }
+
   /** What the terminal showed so far, without escape sequences and carriage returns. */
   get screen(): string {
     return stripVTControlCharacters(this.raw).replace(/\r/g, '');

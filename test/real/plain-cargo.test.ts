@@ -129,7 +129,7 @@ describe.skipIf(Boolean(missing)).each(CASES)('$map + $ordering ($program)', (c)
       expect(r.status, show(r)).toBe(5);
       expect(r.stderr).toMatch(/^error: cannot attach: this kernel has no kprobe support/m);
       // The way out, in place: the update switches the workspace to a tracepoint, keeping the user's edits.
-      expect(r.stderr).toContain('npm create aya-atomic -- --update --program tracepoint');
+      expect(r.stderr).toContain('npm create aya-atomic@latest -- --update --program tracepoint');
       expect(r.stderr + r.stdout).not.toMatch(/panicked/);
     });
   }

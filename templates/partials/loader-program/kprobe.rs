@@ -33,7 +33,7 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Strin
 }
 
 const NO_KPROBES: &str = "this kernel has no kprobe support (CONFIG_KPROBES); --check loads the \
-    program. For a tracepoint: npm create aya-atomic -- --update --program tracepoint";
+    program. For a tracepoint: npm create aya-atomic@latest -- --update --program tracepoint";
 
 /// Where `--bench` attaches: getppid's syscall symbol.
 pub fn bench_target() -> anyhow::Result<String> {

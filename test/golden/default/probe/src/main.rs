@@ -106,7 +106,7 @@ pub fn load_error(err: ProgramError, name: &str) -> anyhow::Error {
     if atomic && env!("EBPF_CPU") == "v3" {
         message += "\nnote: built for BPF cpu v3 (EBPF_CPU in .cargo/config.toml), the ordering \
             compiles to atomic_fetch_add, which needs kernel >= 5.12 (arm64: 5.18); for older \
-            kernels: npm create aya-atomic -- --update --ordering relaxed";
+            kernels: npm create aya-atomic@latest -- --update --ordering relaxed";
     }
     anyhow!(message).context(REJECTED)
 }
