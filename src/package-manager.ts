@@ -8,11 +8,12 @@ import { shown } from './validate.js';
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
 
 export interface Launch {
-  /** From npm_config_user_agent (`pnpm/12.26.0 npm/? node/? linux x64`), which every one of them sets. */
+  /** From npm_config_user_agent (`pnpm/10.34.9 npm/? node/v20.20.2 linux x64`), which every one of them sets. */
   pm?: PackageManagerName;
   /**
-   * How it started us, when it did: `create` (npm create or init, pnpm create, yarn create) or `exec`
-   * (npx, npm exec, pnpm dlx, bun create and bunx, which bun does not tell apart). Undefined when we run
+   * How it started us, when it did: `create` (npm create or init, pnpm 12 create, yarn create) or `exec`
+   * (npx, npm exec, pnpm dlx, pnpm 10 create, bun create and bunx: pnpm 10 and bun do not tell them
+   * apart). Undefined when we run
    * below one of them for another reason (an `npm run` script, a test runner) or on our own.
    */
   how?: 'create' | 'exec';
@@ -28,7 +29,9 @@ export function launch(env: Env): Launch {
     case 'npm':
       return { pm: agent, how: command === 'init' ? 'create' : command === 'exec' ? 'exec' : undefined };
     case 'pnpm':
-      return { pm: agent, how: command === 'create' ? 'create' : command === 'dlx' ? 'exec' : undefined };
+      // pnpm 12 says create or dlx; pnpm 10 sets nothing but the agent there, and a script's name in a run.
+      if (command === 'create') return { pm: agent, how: 'create' };
+      return { pm: agent, how: command === 'dlx' || (!command && !event) ? 'exec' : undefined };
     case 'yarn':
       return { pm: agent, how: event === 'create' ? 'create' : command === 'dlx' ? 'exec' : undefined };
     case 'bun':

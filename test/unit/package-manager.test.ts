@@ -1,6 +1,6 @@
 // Package managers, in-process: who ran us, the `--` they pass on, the command forms of our advice, and
-// what npm swallowed. The environments are literal copies of what npm 11.19, pnpm 12.26, yarn 1.22 and
-// bun 1.4 set for a create-* package they ran (captured with a package that prints its argv and npm_*
+// what npm swallowed. The environments are literal copies of what npm 11.19, pnpm 10.34 and 12.26, yarn 1.22
+// and bun 1.4 set for a create-* package they ran (captured with a package that prints its argv and npm_*
 // variables, published to a local registry); test/registry/ runs the same command lines for real.
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
@@ -15,8 +15,12 @@ const NPM_CREATE = { npm_config_user_agent: NPM_AGENT, npm_command: 'init', npm_
 const NPX = { npm_config_user_agent: NPM_AGENT, npm_command: 'exec', npm_lifecycle_event: 'npx' };
 /** An `npm run` script, or `npm test`, that runs create-aya-atomic. */
 const NPM_RUN = { npm_config_user_agent: NPM_AGENT, npm_command: 'run', npm_lifecycle_event: 'gen' };
-const PNPM_CREATE = { npm_config_user_agent: 'pnpm/12.26.0 npm/? node/? linux x64', npm_command: 'create' };
-const PNPM_DLX = { npm_config_user_agent: 'pnpm/12.26.0 npm/? node/? linux x64', npm_command: 'dlx' };
+/** pnpm 10 (pnpm create and pnpm dlx alike) sets the agent and nothing else. */
+const PNPM_CREATE = { npm_config_user_agent: 'pnpm/10.34.9 npm/? node/v20.20.2 linux x64' };
+/** A `pnpm run` script (pnpm 10). */
+const PNPM_RUN = { npm_config_user_agent: 'pnpm/10.34.9 npm/? node/v20.20.2 linux x64', npm_lifecycle_event: 'gen' };
+const PNPM12_CREATE = { npm_config_user_agent: 'pnpm/12.26.0 npm/? node/? linux x64', npm_command: 'create' };
+const PNPM12_DLX = { npm_config_user_agent: 'pnpm/12.26.0 npm/? node/? linux x64', npm_command: 'dlx' };
 const YARN_CREATE = {
   npm_config_user_agent: 'yarn/1.22.22 npm/? node/v20.20.2 linux x64',
   npm_lifecycle_event: 'create',
@@ -33,8 +37,10 @@ describe('who ran us', () => {
     ['npm create', NPM_CREATE, { pm: 'npm', how: 'create' }],
     ['npx', NPX, { pm: 'npm', how: 'exec' }],
     ['an npm run script', NPM_RUN, { pm: 'npm', how: undefined }],
-    ['pnpm create', PNPM_CREATE, { pm: 'pnpm', how: 'create' }],
-    ['pnpm dlx', PNPM_DLX, { pm: 'pnpm', how: 'exec' }],
+    ['pnpm 10 create or dlx', PNPM_CREATE, { pm: 'pnpm', how: 'exec' }],
+    ['a pnpm run script', PNPM_RUN, { pm: 'pnpm', how: undefined }],
+    ['pnpm 12 create', PNPM12_CREATE, { pm: 'pnpm', how: 'create' }],
+    ['pnpm 12 dlx', PNPM12_DLX, { pm: 'pnpm', how: 'exec' }],
     ['yarn create', YARN_CREATE, { pm: 'yarn', how: 'create' }],
     ['bun create', BUN_CREATE, { pm: 'bun', how: 'exec' }],
     ['nobody', {}, {}],
@@ -55,6 +61,8 @@ describe('the `--` a package manager passes on', () => {
     ['bun create aya-atomic@latest -- --update', BUN_CREATE, ['--', '--update'], ['--update']],
     ['npx create-aya-atomic@latest -- --yes', NPX, ['--', '--yes'], ['--yes']],
     ['pnpm create aya-atomic@latest -- -- -dir', PNPM_CREATE, ['--', '--', '-dir'], ['--', '-dir']],
+    ['pnpm 12 create aya-atomic@latest -- --update', PNPM12_CREATE, ['--', '--update'], ['--update']],
+    ['a pnpm run script: create-aya-atomic -- --json', PNPM_RUN, ['--', '--json'], ['--', '--json']],
     ['create-aya-atomic -- --json (no package manager)', {}, ['--', '--json'], ['--', '--json']],
     ['an npm run script: create-aya-atomic -- --json', NPM_RUN, ['--', '--json'], ['--', '--json']],
   ])('%s', (_, env, argv, expected) => {
