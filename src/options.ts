@@ -49,6 +49,12 @@ export interface Context {
   directory(abs: string): DirectoryFacts;
 }
 
+/** What a question may lean on about this machine. */
+export interface Machine {
+  /** Whether the kernel can attach kprobes; undefined when it cannot tell. */
+  kprobes: boolean | undefined;
+}
+
 export interface OptionSpec<K extends OptionKey = OptionKey> {
   key: K;
   flag: `--${string}`;
@@ -56,13 +62,38 @@ export interface OptionSpec<K extends OptionKey = OptionKey> {
   help: string;
   /** The default, given the options settled before this one. */
   default(settled: Partial<Options>): Options[K];
+  /**
+   * Not replayed from a recorded config (`--config`): the value follows the new run instead. The crate
+   * name does; it is taken from the target directory (docs/command-line.md).
+   */
+  fromDirectory?: true;
+  /**
+   * Another option whose value implies this one's when this one is not given: a `category/name` attach
+   * target means a tracepoint. A recorded value of this option yields to that option's flag too.
+   */
+  impliedBy?: { key: OptionKey; value(raw: string): Options[K] };
+  /**
+   * The option this one's value goes with: a recorded attach target belongs to the recorded program, so a
+   * flag that changes the program drops it, and the new program's default applies.
+   */
+  belongsTo?: OptionKey;
+  /**
+   * What npm 11 makes of this flag given before `--` (docs/command-line.md, "Package managers"): by
+   * default `npm_config_<key>` (the value after `=`, else "true" and the value passed on as an argument);
+   * `expandsTo`: npm reads the flag as short flags of its own and sets these variables instead.
+   */
+  npm?: { expandsTo: Readonly<Record<string, string>> };
   /** The default in words, for --help and the README (when it is not one fixed value). */
   defaultText?: string;
   /** The valid values in words, for the README (options without choices). */
   values?: string;
   choices?: readonly Choice<Options[K]>[];
   /** The question on a terminal, when the value came from no flag or config (options without one are never asked). */
-  question?(settled: Partial<Options>): string;
+  question?(settled: Partial<Options>, machine: Machine): string;
+  /** The choice selected when the question opens (the first one when absent). */
+  initial?(settled: Partial<Options>, machine: Machine): Options[K];
+  /** A line worth telling the user about the value settled, whatever its source. */
+  note?(value: Options[K], machine: Machine): string | undefined;
   /** Each choice's one-line hint at the prompt, given what is settled (the ordering's depends on the map). */
   hint?(value: Options[K], settled: Partial<Options>): string;
   validate(raw: string, ctx: Context): Check<Options[K]>;
@@ -95,6 +126,7 @@ const name: OptionSpec<'name'> = {
   default: () => {
     throw new Error('the name has no fixed default: it comes from the directory');
   },
+  fromDirectory: true,
   validate: (raw, ctx) => checkCrateName(raw, ctx.nameRules),
 };
 
@@ -104,6 +136,8 @@ const map: OptionSpec<'map'> = {
   arg: '<map>',
   help: 'map that holds the counter',
   default: () => 'array',
+  // npm reads `--map` as `-m -a -p`: --message (ignored), --all and --parseable.
+  npm: { expandsTo: { npm_config_all: 'true', npm_config_parseable: 'true' } },
   choices: mapChoices,
   question: () => 'Map that holds the counter:',
   hint: (value) => mapFacts[value].hint,
@@ -134,11 +168,19 @@ const program: OptionSpec<'program'> = {
   flag: '--program',
   arg: '<type>',
   help: 'eBPF program type',
+  default: () => 'kprobe',
   // A `category/name` target means a tracepoint: the program follows the shape of --attach.
-  default: (s) => (s.attach !== undefined ? programOfAttach(s.attach) : 'kprobe'),
+  impliedBy: { key: 'attach', value: programOfAttach },
   defaultText: 'kprobe, or tracepoint when --attach is category/name',
   choices: programChoices,
-  question: () => 'Program type:',
+  // A kprobe cannot attach on a kernel without kprobe support: the question leans to a tracepoint there.
+  question: (_, machine) =>
+    machine.kprobes === false ? "Program type (this machine's kernel has no kprobe support):" : 'Program type:',
+  initial: (_, machine) => (machine.kprobes === false ? 'tracepoint' : 'kprobe'),
+  note: (value, machine) =>
+    value === 'kprobe' && machine.kprobes === false
+      ? "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here"
+      : undefined,
   hint: (value) => programFacts[value].hint,
   validate: choiceCheck('program', programChoices),
 };
@@ -149,6 +191,7 @@ const attach: OptionSpec<'attach'> = {
   arg: '<target>',
   help: 'kprobe: kernel function or "auto" (execve\'s syscall symbol, resolved at run time); tracepoint: category/name',
   default: (s) => programFacts[s.program ?? 'kprobe'].defaultAttach,
+  belongsTo: 'program',
   defaultText: `kprobe ${programFacts.kprobe.defaultAttach}; tracepoint ${programFacts.tracepoint.defaultAttach}`,
   values: 'kprobe: a kernel symbol or `auto`; tracepoint: `category/name`',
   validate: (raw, ctx) => checkAttach(raw, ctx.settled.program ?? programOfAttach(raw)),
@@ -169,8 +212,9 @@ const toolchain: OptionSpec<'toolchain'> = {
 
 /**
  * In resolution order: a later option's default, question and validation may depend on earlier ones
- * (the ordering's question on the map; attach on the program). `program` comes after `attach` for its
- * default only; see resolve.ts.
+ * (the ordering's question on the map; attach's default and validation on the program). An option
+ * another implies (program, by attach) comes first all the same: settle.ts derives it once the
+ * implying value is known.
  */
 export const OPTIONS = [name, map, ordering, program, attach, toolchain] as const;
 
@@ -206,34 +250,74 @@ export interface SwitchSpec {
   help: string;
   /** For the README: `on` for switches with a negation, unless said otherwise. */
   defaultText?: string;
+  /**
+   * What npm 11 makes of this switch given before `--` (docs/command-line.md): the variable it sets, its
+   * value for the flag (`on`) and for the negation (`off`). `setting`: npm has an option of that name that
+   * people also set in an npmrc, so the variable alone proves nothing; it ends the run only when the switch
+   * would change what happens. Switches npm answers itself (--help, --version) have none.
+   */
+  npm?: {
+    variable: string;
+    on?: string;
+    off?: string;
+    setting?: (given: Partial<Switches>, interactive: boolean) => boolean;
+  };
 }
 
 export const SWITCHES: readonly SwitchSpec[] = [
-  { key: 'yes', flags: ['-y', '--yes'], help: 'take defaults for everything not given; never prompt' },
+  {
+    key: 'yes',
+    flags: ['-y', '--yes'],
+    help: 'take defaults for everything not given; never prompt',
+    // It matters when a question would be asked.
+    npm: { variable: 'npm_config_yes', on: 'true', setting: (given, interactive) => interactive && !given.json },
+  },
   {
     key: 'overwrite',
     flags: ['--overwrite'],
     help: "write into a non-empty directory: replaces only the template's paths, backing up each original",
+    npm: { variable: 'npm_config_overwrite', on: 'true' },
   },
   {
     key: 'git',
     flags: ['--git'],
     negation: '--no-git',
     help: 'git init (and an initial commit when a git identity is set); default on',
+    // npm's own `git` option is the path to git: --no-git makes it "false", --git makes it empty.
+    npm: { variable: 'npm_config_git', on: '', off: 'false' },
   },
   {
     key: 'verify',
     flags: ['--verify'],
     negation: '--no-verify',
     help: 'check prerequisites and build the workspace after writing; default on',
+    npm: { variable: 'npm_config_verify', on: 'true', off: '' },
   },
-  { key: 'offline', flags: ['--offline'], help: 'pass --offline to cargo during verify' },
-  { key: 'dryRun', flags: ['--dry-run'], help: 'say what would be written (and any conflict); write nothing' },
-  { key: 'json', flags: ['--json'], help: 'never prompt; one JSON object on stdout, human text on stderr' },
+  {
+    key: 'offline',
+    flags: ['--offline'],
+    help: 'pass --offline to cargo during verify',
+    // It matters when verify would download crates.
+    npm: { variable: 'npm_config_offline', on: 'true', setting: (given) => given.verify !== false && !given.dryRun },
+  },
+  {
+    key: 'dryRun',
+    flags: ['--dry-run'],
+    help: 'say what would be written (and any conflict); write nothing',
+    npm: { variable: 'npm_config_dry_run', on: 'true' },
+  },
+  {
+    key: 'json',
+    flags: ['--json'],
+    help: 'never prompt; one JSON object on stdout, human text on stderr',
+    npm: { variable: 'npm_config_json', on: 'true' },
+  },
   {
     key: 'update',
     flags: ['--update'],
     help: 'bring the workspace in [dir] (default ".") to this version, keeping your edits',
+    // npm expands --update to its --update-notifier (seen only when the user's npm config had turned it off).
+    npm: { variable: 'npm_config_update_notifier', on: 'true' },
   },
   {
     key: 'color',

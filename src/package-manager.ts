@@ -2,7 +2,7 @@
 // command to advise, and the options npm kept for itself. Pure: everything comes from the environment
 // the package manager set and the arguments it passed (docs/command-line.md, "Package managers").
 import { usageError } from './errors.js';
-import { OPTIONS, type Switches } from './options.js';
+import { CONFIG_FLAG, OPTIONS, SWITCHES, type Switches } from './options.js';
 import { shown } from './validate.js';
 
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
@@ -121,42 +121,35 @@ interface Swallowed {
   matters: boolean;
 }
 
-type SwitchKey = keyof Switches;
-
-const VALUE_OPTIONS = ['ordering', 'program', 'attach', 'toolchain', 'config'] as const;
-
+/**
+ * What npm kept, read off the variables it made of our flags: each option's and switch's `npm` entry in
+ * the options model says which (options.ts); `--config` is read as an option would be.
+ */
 function swallowed(env: Env, given: Partial<Switches>, interactive: boolean): Swallowed[] {
   const lost: Swallowed[] = [];
-  const has = (key: SwitchKey) => given[key] !== undefined;
-  if (env.npm_config_all === 'true' && env.npm_config_parseable === 'true')
-    lost.push({ flag: '--map', value: null, matters: true });
-  if (env.npm_config_name !== undefined && env.npm_config_name !== '')
-    lost.push({ flag: '--name', value: env.npm_config_name, matters: true });
-  for (const key of VALUE_OPTIONS) {
-    const v = env[`npm_config_${key}`];
+  const valueFlags: { flag: string; variable: string; expandsTo?: Readonly<Record<string, string>> }[] = [
+    ...OPTIONS.map((o) => ({ flag: o.flag, variable: `npm_config_${o.key}`, expandsTo: o.npm?.expandsTo })),
+    { flag: CONFIG_FLAG, variable: `npm_config_${CONFIG_FLAG.slice(2)}` },
+  ];
+  for (const { flag, variable, expandsTo } of valueFlags) {
+    if (expandsTo) {
+      // npm read it as short flags of its own: the value went on as an argument.
+      if (Object.entries(expandsTo).every(([k, v]) => env[k] === v)) lost.push({ flag, value: null, matters: true });
+      continue;
+    }
+    const v = env[variable];
     if (v === undefined || v === '') continue;
-    lost.push({ flag: `--${key}`, value: v === 'true' ? null : v, matters: true });
+    lost.push({ flag, value: v === 'true' ? null : v, matters: true });
   }
-  const on = (variable: string, key: SwitchKey, flag: string) => {
-    if (env[`npm_config_${variable}`] === 'true' && !has(key)) lost.push({ flag, matters: true });
-  };
-  on('update_notifier', 'update', '--update');
-  on('overwrite', 'overwrite', '--overwrite');
-  on('dry_run', 'dryRun', '--dry-run');
-  on('json', 'json', '--json');
-  if (!has('verify')) {
-    if (env.npm_config_verify === 'true') lost.push({ flag: '--verify', matters: true });
-    if (env.npm_config_verify === '') lost.push({ flag: '--no-verify', matters: true });
+  for (const sw of SWITCHES) {
+    if (!sw.npm || given[sw.key] !== undefined) continue;
+    const v = env[sw.npm.variable];
+    const flag =
+      v === undefined ? undefined : v === sw.npm.on ? sw.flags.at(-1) : v === sw.npm.off ? sw.negation : undefined;
+    if (flag === undefined) continue;
+    const setting = sw.npm.setting;
+    lost.push(setting ? { flag, maybeConfig: true, matters: setting(given, interactive) } : { flag, matters: true });
   }
-  if (!has('git')) {
-    if (env.npm_config_git === 'false') lost.push({ flag: '--no-git', matters: true });
-    if (env.npm_config_git === '') lost.push({ flag: '--git', matters: true });
-  }
-  // A question would be asked; verify would download crates.
-  if (env.npm_config_yes === 'true' && !has('yes'))
-    lost.push({ flag: '--yes', maybeConfig: true, matters: interactive && !has('json') });
-  if (env.npm_config_offline === 'true' && !has('offline'))
-    lost.push({ flag: '--offline', maybeConfig: true, matters: given.verify !== false && !has('dryRun') });
   return lost;
 }
 

@@ -9,24 +9,13 @@ import { resolveUpdate, type UpdatePlan } from './update/resolve.js';
 import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js';
 import { notEmptyError, usageError } from './errors.js';
 import type { ReadError } from './read-file.js';
-import type { MapKind, ProgramKind } from './facts.js';
-import {
-  CONFIG_FLAG,
-  OPTIONS,
-  SWITCH_DEFAULTS,
-  optionSpec,
-  type Context,
-  type OptionKey,
-  type OptionSpec,
-  type Options,
-  type Switches,
-} from './options.js';
+import { CONFIG_FLAG, SWITCH_DEFAULTS, type Context, type OptionKey, type Options, type Switches } from './options.js';
+import { settleGiven, settleRest, type Source } from './settle.js';
 import {
   NAME_FORM,
   checkCrateName,
   controlCharacter,
   crateNameFromDirectory,
-  programOfAttach,
   printable,
   shown,
   type DirectoryFacts,
@@ -73,7 +62,7 @@ export interface ResolveInput {
   version: string;
 }
 
-export type Source = 'flag' | 'config' | 'prompt' | 'default' | 'directory' | 'attach' | 'workspace';
+export type { Source };
 
 export interface GeneratePlan {
   kind: 'generate';
@@ -121,65 +110,6 @@ function checkDirectory(raw: string): string | undefined {
   return undefined;
 }
 
-interface Given {
-  values: Partial<Options>;
-  sources: Partial<Record<OptionKey, Source>>;
-}
-
-/**
- * Every value given by a flag or the recorded config, validated before anything is asked or written.
- * An error says where the bad value came from. The program follows the shape of --attach when no
- * --program is given, and a recorded attach target goes with the recorded program only.
- */
-function validateGiven(
-  flags: ParsedValues,
-  recorded: RecordedConfig | undefined,
-  configName: string,
-  ctx: Omit<Context, 'settled'>,
-): Given {
-  const given: Given = { values: {}, sources: {} };
-  const recordedValues = recorded?.values ?? {};
-  const programFrom = flags.program ?? (flags.attach !== undefined ? undefined : recordedValues.program);
-  const raw: Partial<Record<OptionKey, { value: string; source: Source }>> = {};
-  for (const o of OPTIONS) {
-    if (o.key === 'name') {
-      if (flags.name !== undefined) raw.name = { value: flags.name, source: 'flag' };
-      continue; // a recorded name is never replayed: the name follows the new directory
-    }
-    if (flags[o.key] !== undefined) raw[o.key] = { value: flags[o.key]!, source: 'flag' };
-    else if (o.key === 'program') {
-      if (programFrom !== undefined) raw.program = { value: programFrom, source: 'config' };
-    } else if (o.key === 'attach') {
-      // The recorded target belongs to the recorded program: a --program that changes it takes its default.
-      const sameProgram =
-        flags.program === undefined ||
-        flags.program.trim().toLowerCase() === recordedValues.program?.trim().toLowerCase();
-      if (recordedValues.attach !== undefined && sameProgram)
-        raw.attach = { value: recordedValues.attach, source: 'config' };
-    } else if (recordedValues[o.key] !== undefined) raw[o.key] = { value: recordedValues[o.key]!, source: 'config' };
-  }
-  // In the model's order, program before attach: the attach target is checked against it (or implies it).
-  for (const spec of OPTIONS as readonly OptionSpec[]) {
-    const key = spec.key;
-    const entry = raw[key];
-    if (!entry) continue;
-    const result = spec.validate(entry.value, { ...ctx, settled: given.values });
-    if (!result.ok)
-      throw usageError(
-        entry.source === 'flag' ? `${spec.flag}: ${result.reason}` : `${configName}: ${key}: ${result.reason}`,
-      );
-    (given.values as Record<string, string>)[key] = result.value;
-    given.sources[key] = entry.source;
-  }
-  if (given.values.attach !== undefined && given.values.program === undefined) {
-    given.values.program = programOfAttach(given.values.attach);
-    given.sources.program = 'attach';
-  }
-  return given;
-}
-
-type ParsedValues = Partial<Record<OptionKey, string>>;
-
 export async function resolve(input: ResolveInput, host: Host, prompter: Prompter): Promise<Plan> {
   const args = parseArgs(packageManagerArgs(input.argv, input.env));
   const switches: Switches = { ...SWITCH_DEFAULTS, ...args.switches };
@@ -222,7 +152,12 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   let recorded: RecordedConfig | undefined;
   if (args.config !== undefined)
     recorded = readConfig(host, path.resolve(input.cwd, args.config), args.config, input.version, input.env);
-  const given = validateGiven(args.values, recorded, args.config ?? CONFIG_FILE, ctx);
+  const configName = printable(args.config ?? CONFIG_FILE);
+  const given = settleGiven(
+    args.values,
+    recorded && { values: recorded.values, source: 'config', where: (key) => `${configName}: ${key}` },
+    ctx,
+  );
   const notes: string[] = [];
   if (recorded) {
     const from = recorded.values.name ? ` of ${shown(recorded.values.name)}` : '';
@@ -271,7 +206,7 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   }
 
   // 2. The crate name: --name, else the directory's base name, cleaned; asked when that is not valid.
-  const sources: Partial<Record<OptionKey, Source>> = { ...given.sources };
+  const sources = given.sources;
   let name = given.values.name;
   if (name === undefined) {
     const base = path.basename(dir);
@@ -312,57 +247,17 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
     }
   }
 
-  // 3. The choices, each from a flag, the recorded config, a question or its default.
-  const settled: Partial<Options> = { ...given.values, name };
-  // A kprobe cannot attach on a kernel without kprobe support: the question leans to a tracepoint there.
-  const noKprobes = settled.program === undefined && host.kprobes() === false;
-  const choose = async <K extends 'map' | 'ordering' | 'program'>(key: K) => {
-    if (settled[key] !== undefined) return;
-    const spec = optionSpec(key);
-    if (interactive && spec.question && spec.choices) {
-      const leanToTracepoint = key === 'program' && noKprobes;
-      settled[key] = await prompter.select<Options[K]>({
-        message: leanToTracepoint
-          ? "Program type (this machine's kernel has no kprobe support):"
-          : spec.question(settled),
-        choices: spec.choices.map((c) => ({
-          title: c.value,
-          value: c.value,
-          description: spec.hint?.(c.value, settled) ?? c.hint,
-        })),
-        initial: leanToTracepoint ? spec.choices.findIndex((c) => c.value === 'tracepoint') : 0,
-      });
-      sources[key] = 'prompt';
-    } else {
-      settled[key] = spec.default(settled);
-      sources[key] = 'default';
-    }
-  };
-  await choose('map');
-  await choose('ordering');
-  await choose('program');
-  const program = settled.program as ProgramKind;
-  if (program === 'kprobe' && host.kprobes() === false) {
-    notes.push(
-      "this machine's kernel has no kprobe support: the kprobe loads (--check) but cannot attach here; --program tracepoint counts here",
-    );
-  }
-  const options: Options = {
-    name,
-    map: settled.map as MapKind,
-    ordering: settled.ordering!,
-    program,
-    attach: settled.attach ?? optionSpec('attach').default({ program }),
-    toolchain: settled.toolchain ?? optionSpec('toolchain').default({}),
-  };
-  sources.attach ??= 'default';
-  sources.toolchain ??= 'default';
+  // 3. The choices, each from a flag, the recorded config, what another implies, a question or its default.
+  given.values.name = name;
+  const settled = await settleRest(given, { interactive, prompter, machine: { kprobes: host.kprobes() } });
+  notes.push(...settled.notes);
+  const { options } = settled;
   return {
     kind: 'generate',
     dir,
     shownDir: shownDirectory(dir, input.cwd),
     options,
-    sources: sources as Record<OptionKey, Source>,
+    sources: given.sources as Record<OptionKey, Source>,
     switches,
     target,
     overwrite,

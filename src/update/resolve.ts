@@ -5,19 +5,12 @@ import { parse } from 'smol-toml';
 import { CONFIG_FILE, parseConfig, type RecordedConfig } from '../config-file.js';
 import { usageError } from '../errors.js';
 import { adviceCommand } from '../package-manager.js';
-import {
-  OPTIONS,
-  CONFIG_FLAG,
-  optionSpec,
-  type Context,
-  type OptionKey,
-  type Options,
-  type Switches,
-} from '../options.js';
+import { OPTIONS, CONFIG_FLAG, type Context, type OptionKey, type Options, type Switches } from '../options.js';
 import type { ReadError } from '../read-file.js';
-import type { Host, ResolveInput } from '../resolve.js';
+import type { Host, Prompter, ResolveInput } from '../resolve.js';
 import { shownDirectory } from '../resolve.js';
-import { checkCrateName, printable, programOfAttach, shown, type NameRules } from '../validate.js';
+import { settleGiven, settleRest } from '../settle.js';
+import { checkCrateName, printable, shown, type NameRules } from '../validate.js';
 
 export interface UpdatePlan {
   kind: 'update';
@@ -39,6 +32,12 @@ export interface UpdatePlan {
    */
   rename?: { from: string; to: string };
 }
+
+/** An update asks nothing: what is not recorded or given takes its default. */
+const NO_QUESTIONS: Prompter = {
+  text: () => Promise.reject(new Error('--update asks no question')),
+  select: () => Promise.reject(new Error('--update asks no question')),
+};
 
 /** Only the form of a crate name: what any version could have generated and rendered safely. */
 const FORM_ONLY: NameRules = { dependencies: [], templatePaths: [], ignoredPaths: () => undefined };
@@ -101,7 +100,7 @@ function recognisable(host: Host, dir: string, name: string): boolean {
   }
 }
 
-export function resolveUpdate(
+export async function resolveUpdate(
   input: ResolveInput,
   host: Host,
   flags: ParsedValues,
@@ -109,7 +108,7 @@ export function resolveUpdate(
   dirArg: string | undefined,
   switches: Switches,
   ctx: Omit<Context, 'settled'>,
-): UpdatePlan {
+): Promise<UpdatePlan> {
   if (config !== undefined)
     throw usageError(`--update reads the workspace's own ${CONFIG_FILE}; ${CONFIG_FLAG} does not apply`);
   const { dir, above, searched } = findWorkspace(input, host, dirArg);
@@ -207,36 +206,20 @@ export function resolveUpdate(
     );
   }
 
-  // Options may change in the same step; a new program without --attach takes its default target, and an
-  // --attach without --program brings the program its shape implies.
-  const options: Options = { ...recordedOptions, name: rename?.to ?? recordedOptions.name };
-  const changed: Partial<Options> = {};
-  for (const spec of OPTIONS) {
-    const key = spec.key;
-    const flag = flags[key];
-    if (flag === undefined || key === 'name') continue;
-    if (key === 'program' || key === 'attach') continue;
-    const check = spec.validate(flag, { ...ctx, settled: { ...options, ...changed } });
-    if (!check.ok) throw usageError(`${spec.flag}: ${check.reason}`);
-    (changed as Record<string, string>)[key] = check.value;
-  }
-  Object.assign(options, changed);
-  if (flags.program !== undefined || flags.attach !== undefined) {
-    let program = options.program;
-    if (flags.program !== undefined) {
-      const check = optionSpec('program').validate(flags.program, { ...ctx, settled: options });
-      if (!check.ok) throw usageError(`--program: ${check.reason}`);
-      program = check.value;
-    } else if (flags.attach !== undefined) program = programOfAttach(flags.attach);
-    let attach = program === recordedOptions.program ? options.attach : optionSpec('attach').default({ program });
-    if (flags.attach !== undefined) {
-      const check = optionSpec('attach').validate(flags.attach, { ...ctx, settled: { ...options, program } });
-      if (!check.ok) throw usageError(`--attach: ${check.reason}`);
-      attach = check.value;
-    }
-    options.program = program;
-    options.attach = attach;
-  }
+  // Options may change in the same step, by the model's rules (settle.ts): a new program without --attach
+  // takes its default target, and an --attach without --program brings the program its shape implies.
+  // The name is settled above (kept, or renamed).
+  const changed = settleGiven(
+    { ...flags, name: undefined },
+    { values: { ...recordedOptions, name: undefined }, source: 'workspace', where: at },
+    ctx,
+  );
+  changed.values.name = rename?.to ?? recordedOptions.name;
+  const { options } = await settleRest(changed, {
+    interactive: false,
+    prompter: NO_QUESTIONS,
+    machine: { kprobes: undefined },
+  });
   const packages = input.env.CREATE_AYA_ATOMIC_PACKAGES;
   return {
     kind: 'update',

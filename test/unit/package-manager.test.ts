@@ -227,15 +227,15 @@ describe('options npm kept for itself end the run with the command that was mean
       'npm create aya-atomic@latest p --no-git --no-verify',
       { npm_config_git: 'false', npm_config_verify: '' },
       ['p'],
-      'npm kept --no-verify and --no-git for itself, so they never reached create-aya-atomic. Nothing was written.\n' +
-        'Put the options after `--`: npm create aya-atomic@latest p -- --no-verify --no-git',
+      'npm kept --no-git and --no-verify for itself, so they never reached create-aya-atomic. Nothing was written.\n' +
+        'Put the options after `--`: npm create aya-atomic@latest p -- --no-git --no-verify',
     ],
     [
       'npm create aya-atomic@latest p --git --verify',
       { npm_config_git: '', npm_config_verify: 'true' },
       ['p'],
-      'npm kept --verify and --git for itself, so they never reached create-aya-atomic. Nothing was written.\n' +
-        'Put the options after `--`: npm create aya-atomic@latest p -- --verify --git',
+      'npm kept --git and --verify for itself, so they never reached create-aya-atomic. Nothing was written.\n' +
+        'Put the options after `--`: npm create aya-atomic@latest p -- --git --verify',
     ],
     [
       'npm create aya-atomic@latest p --offline (verify would download crates)',
