@@ -1,4 +1,5 @@
 // Failures that end a run with a documented exit code (SPEC, Exit codes).
+import { printable } from './validate.js';
 export const EXIT = {
   ok: 0,
   unexpected: 1,
@@ -104,6 +105,6 @@ export function osErrorCause(error: unknown): { code: string; cause: string; pat
 export function osError(error: unknown, undone: string, at = osErrorCause(error)?.path): CliError | undefined {
   const os = osErrorCause(error);
   if (!os) return undefined;
-  const where = at ? `Cannot write ${at}: ` : 'Cannot write the workspace: ';
+  const where = at ? `Cannot write ${printable(at)}: ` : 'Cannot write the workspace: ';
   return new CliError(`${where}${os.cause} (${os.code}). ${undone}`, EXIT.unexpected, 'os');
 }

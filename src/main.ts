@@ -1,5 +1,6 @@
 // main(): resolve the plan, carry it out, and end with one exit code (and, with --json, one JSON object).
 import { CliError, EXIT, osErrorCause, type ExitCode } from './errors.js';
+import { printable } from './validate.js';
 import { execute } from './execute.js';
 import type { Report } from './report.js';
 import { fileHost } from './host.js';
@@ -112,7 +113,7 @@ function failure(error: unknown, ui: Ui, report: Report, env: NodeJS.ProcessEnv)
   const os = osErrorCause(error);
   if (os) {
     // An error from the operating system before anything was written (reading the target, say).
-    const message = `Cannot use ${os.path ?? 'the target'}: ${os.cause} (${os.code}). Nothing was written.`;
+    const message = `Cannot use ${os.path === undefined ? 'the target' : printable(os.path)}: ${os.cause} (${os.code}). Nothing was written.`;
     report.error = { kind: 'os', message };
     ui.error(message);
     if (env.CREATE_AYA_ATOMIC_DEBUG && error instanceof Error) ui.error(String(error.stack));

@@ -4,6 +4,7 @@
 import fs, { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { cancelled, osError } from './errors.js';
+import { printable } from './validate.js';
 
 /** A file to write: a path relative to the target, its contents, and a mode to give it (kept from the file it replaces). */
 export interface FileToWrite {
@@ -210,7 +211,7 @@ export async function writeFiles(dir: string, files: readonly FileToWrite[], opt
         ? 'Nothing was changed: what this run wrote was removed and the files it had moved were put back.'
         : 'Nothing was changed: what this run wrote was removed.';
     } catch (e) {
-      return `Undoing what this run wrote also failed (${(e as Error).message}); check ${dir}${backupDir ? ` and ${backupDir}` : ''}.`;
+      return `Undoing what this run wrote also failed (${printable((e as Error).message)}); check ${printable(dir)}${backupDir ? ` and ${printable(backupDir)}` : ''}.`;
     }
   }
 }
