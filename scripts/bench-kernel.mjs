@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importSource } from './import-source.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOOLCHAIN = '/usr/bin';
@@ -28,8 +29,9 @@ const OBJDUMP = 'llvm-objdump-22';
 const BPF_TARGET = 'bpfel-unknown-none';
 const START = '<!-- kernel-bench:start -->';
 const END = '<!-- kernel-bench:end -->';
-const MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'];
-const PER_CPU = new Set(['per-cpu-array', 'per-cpu-hash', 'lru-per-cpu-hash']);
+// The maps, and which are per-CPU, from the facts table the generator itself uses.
+const { MAPS, mapFacts } = await importSource('facts.ts');
+const PER_CPU = new Set(MAPS.filter((map) => mapFacts[map].perCpu));
 
 const option = (flag, fallback) => {
   const i = process.argv.indexOf(flag);
