@@ -53,6 +53,17 @@ export function packageManagerArgs(argv: readonly string[], env: Env): string[] 
   return [...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
+/**
+ * The variables for an npm we start ourselves (to fetch the release an update's base comes from), from ours.
+ * yarn 1 passes its whole configuration on as npm_config_* variables, its own registry
+ * (https://registry.yarnpkg.com) among them, which npm would take over the user's npmrc: when yarn ran us,
+ * they go, and npm reads the user's own configuration.
+ */
+export function npmChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (launch(env).pm !== 'yarn') return env;
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_config_/i.test(k)));
+}
+
 /** Quotes an argument for a POSIX shell when it needs it. */
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./@%+=:,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;

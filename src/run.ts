@@ -20,8 +20,10 @@ export interface RunResult {
 
 export interface RunOptions {
   cwd: string;
-  /** Added to this process's environment. */
+  /** Added to this process's environment; with `replaceEnv`, the whole environment. */
   env?: NodeJS.ProcessEnv;
+  /** `env` replaces this process's environment (a caller that leaves variables out). */
+  replaceEnv?: boolean;
   /** Run in a process group of its own, stopped as a whole when `signal` aborts. */
   signal?: AbortSignal;
   onData?: (chunk: string) => void;
@@ -37,6 +39,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   const child = execa(file, args, {
     cwd: opts.cwd,
     env: opts.env,
+    extendEnv: !opts.replaceEnv,
     stdin: 'ignore',
     detached: Boolean(opts.signal), // the leader of a new process group
     reject: false,

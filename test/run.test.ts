@@ -37,6 +37,23 @@ describe('run', () => {
     });
   });
 
+  it("replaceEnv: env is the whole environment, without this process's variables", async () => {
+    process.env.CAA_RUN_TEST_INHERITED = 'inherited';
+    try {
+      const script = 'echo "[$CAA_RUN_TEST_INHERITED] [$EXTRA]"';
+      const extended = await run('sh', ['-c', script], { cwd: '/', env: { EXTRA: 'x' } });
+      expect(extended.stdout).toBe('[inherited] [x]\n');
+      const replaced = await run('sh', ['-c', script], {
+        cwd: '/',
+        env: { PATH: process.env.PATH, EXTRA: 'x' },
+        replaceEnv: true,
+      });
+      expect(replaced.stdout).toBe('[] [x]\n');
+    } finally {
+      delete process.env.CAA_RUN_TEST_INHERITED;
+    }
+  });
+
   it('a command that cannot start: failedToStart names it, code null', async () => {
     const r = await run('no-such-command-here', [], { cwd: '/' });
     expect(r.code).toBeNull();

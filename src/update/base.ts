@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_FILE, parseConfig, serializeConfig } from '../config-file.js';
+import { npmChildEnv } from '../package-manager.js';
 import { CliError, EXIT, cancelled, osErrorCause } from '../errors.js';
 import { firstErrorLine } from '../git.js';
 import type { Options } from '../options.js';
@@ -89,7 +90,7 @@ async function tarball(version: string, source: ReleaseSource): Promise<string> 
     if (st) throw failure(version, `${printable(file)} is not a regular file`);
   }
   const dest = fs.mkdtempSync(path.join(source.tmp, 'pack-'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !OUR_NPM_RUN.test(k)));
+  const env = npmChildEnv(Object.fromEntries(Object.entries(process.env).filter(([k]) => !OUR_NPM_RUN.test(k))));
   const [npm, pre] = npmCommand();
   const r = await run(
     npm,
@@ -107,6 +108,7 @@ async function tarball(version: string, source: ReleaseSource): Promise<string> 
       cwd: source.tmp,
       signal: source.signal,
       env: { ...env, npm_config_loglevel: 'error', npm_config_update_notifier: 'false' },
+      replaceEnv: true,
     },
   );
   if (source.signal.aborted) throw cancelled('Cancelled; nothing was changed.');
@@ -169,7 +171,12 @@ export async function renderRelease(version: string, options: Options, source: R
   const rendered = await run(
     process.execPath,
     [bin, out, '--config', config, '--name', options.name, '--yes', '--no-git', '--no-verify'],
-    { cwd: work, signal: source.signal, env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' } },
+    {
+      cwd: work,
+      signal: source.signal,
+      env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+      replaceEnv: true,
+    },
   );
   if (source.signal.aborted) throw cancelled('Cancelled; nothing was changed.');
   if (rendered.code !== 0)

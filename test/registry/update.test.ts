@@ -16,6 +16,7 @@ export const UPDATE = [
   'npm create aya-atomic@latest -- --update',
   'npx create-aya-atomic@latest --update',
   'pnpm create aya-atomic@latest -- --update',
+  'yarn create aya-atomic --update',
   'bun create aya-atomic@latest -- --update',
 ];
 
@@ -66,6 +67,27 @@ describe.skipIf(Boolean(registry.no010))(`--update from 0.1.0 through each packa
     },
     300_000,
   );
+});
+
+describe('a recorded version the registry lacks', () => {
+  it('says so and how to work without the registry; nothing changed', async () => {
+    const home = freshHome('missing-version');
+    const cwd = makeTmp('missing-version');
+    const made = await runAs('npx create-aya-atomic@latest starter --yes --no-verify', { cwd, home });
+    expect(made.code, show(made)).toBe(0);
+    const ws = path.join(cwd, 'starter');
+    // A version that was never published (npm answers ETARGET, "No matching version found", not 404).
+    const toml = path.join(ws, 'aya-atomic.toml');
+    fs.writeFileSync(toml, fs.readFileSync(toml, 'utf8').replace(`"${registry.version}"`, '"0.1.5"'));
+    git(ws, home, 'commit', '-q', '-am', 'recorded by 0.1.5');
+    const before = snapshot(ws);
+    const r = await runAs('npx create-aya-atomic@latest --update', { cwd: ws, home });
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toMatch(/create-aya-atomic 0\.1\.5[^\n]*not on the npm registry/);
+    expect(r.stderr).toContain('CREATE_AYA_ATOMIC_PACKAGES');
+    expect(r.stderr).not.toMatch(/run online/i);
+    expect(snapshot(ws)).toEqual(before);
+  });
 });
 
 describe('the README', () => {

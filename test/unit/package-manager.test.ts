@@ -4,7 +4,7 @@
 // variables, published to a local registry); test/registry/ runs the same command lines for real.
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { adviceCommand, launch, packageManagerArgs } from '../../src/package-manager.js';
+import { adviceCommand, launch, npmChildEnv, packageManagerArgs } from '../../src/package-manager.js';
 import { resolve, type Host, type Plan, type ResolveInput } from '../../src/resolve.js';
 import type { NameRules } from '../../src/validate.js';
 
@@ -46,6 +46,17 @@ describe('who ran us', () => {
     ['nobody', {}, {}],
   ])('%s', (_, env, expected) => {
     expect(launch(env)).toEqual(expected);
+  });
+});
+
+describe('the npm we start for an update', () => {
+  it("under yarn 1 it reads the user's npmrc, not yarn's registry and settings", () => {
+    const yarn = { ...YARN_CREATE, npm_config_registry: 'https://registry.yarnpkg.com', HOME: '/home/u' };
+    expect(npmChildEnv(yarn)).toEqual({ HOME: '/home/u', npm_lifecycle_event: 'create' });
+  });
+  it("under the others the user's npm_config_* variables stay", () => {
+    const npm = { ...NPX, npm_config_registry: 'http://registry.internal/', HOME: '/home/u' };
+    expect(npmChildEnv(npm)).toEqual(npm);
   });
 });
 
