@@ -117,8 +117,15 @@ function wrap(head: string, text: string, indent: number): string[] {
   return lines;
 }
 
-/** `usage`: how the package manager that ran us takes the options (package-manager.ts usageLine). */
-export function helpText(version: string, usage: string): string {
+/**
+ * `usage`: how the package manager that ran us takes the options; `command`: a command in its form
+ * (package-manager.ts usageLine and adviceCommand).
+ */
+export function helpText(
+  version: string,
+  usage: string,
+  command: (dir: string | undefined, options: string[]) => string,
+): string {
   const lines = [
     `create-aya-atomic ${version}: writes a Rust/Aya eBPF workspace whose program counts events`,
     'with a correct atomic counter, then checks that it builds and that the kernel accepts it.',
@@ -162,10 +169,10 @@ export function helpText(version: string, usage: string): string {
     ),
     '',
     'Examples:',
-    '  npm create aya-atomic@latest my-probe',
-    '  npx create-aya-atomic@latest probe --ordering seqcst --map hash --yes --no-git',
-    '  npx create-aya-atomic@latest probe --program tracepoint --toolchain /usr/bin --yes',
-    '  npx create-aya-atomic@latest --update        # in a generated workspace',
+    `  ${command('my-probe', [])}`,
+    `  ${command('probe', ['--ordering', 'seqcst', '--map', 'hash', '--yes', '--no-git'])}`,
+    `  ${command('probe', ['--program', 'tracepoint', '--toolchain', '/usr/bin', '--yes'])}`,
+    `  ${command(undefined, ['--update'])}        # in a generated workspace`,
   );
   return lines.join('\n');
 }

@@ -113,7 +113,11 @@ function checkDirectory(raw: string): string | undefined {
 export async function resolve(input: ResolveInput, host: Host, prompter: Prompter): Promise<Plan> {
   const args = parseArgs(packageManagerArgs(input.argv, input.env));
   const switches: Switches = { ...SWITCH_DEFAULTS, ...args.switches };
-  if (switches.help) return { kind: 'help', text: helpText(input.version, usageLine(input.env)) };
+  if (switches.help)
+    return {
+      kind: 'help',
+      text: helpText(input.version, usageLine(input.env), (dir, options) => adviceCommand(input.env, dir, options)),
+    };
   if (switches.version) return { kind: 'version', text: input.version };
   const interactive = !switches.yes && !switches.json && input.stdinIsTTY && input.stdoutIsTTY && !isCI(input.env);
   // Without a directory, inside a generated workspace, only --update makes sense: npm turns a --update

@@ -123,6 +123,7 @@ describe('helpText', () => {
   const text = helpText(
     '1.2.3',
     'npm create aya-atomic@latest [dir] -- [options]   (options after --, or npm keeps them)',
+    (dir, options) => ['npx create-aya-atomic@latest', dir, ...options].filter(Boolean).join(' '),
   );
   const lines = text.split('\n');
 

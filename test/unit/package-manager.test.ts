@@ -358,4 +358,14 @@ describe('--help speaks the language of the package manager that ran us', () => 
     const plan = await run(['--help'], env);
     expect(plan.kind === 'help' && plan.text.split('\n')[5]).toBe(`       ${usage}`);
   });
+
+  it.each([
+    [NPM_CREATE, 'npm create aya-atomic@latest probe -- --ordering seqcst --map hash --yes --no-git'],
+    [PNPM_CREATE, 'pnpm create aya-atomic@latest probe --ordering seqcst --map hash --yes --no-git'],
+    [BUN_CREATE, 'bun create aya-atomic@latest probe -- --ordering seqcst --map hash --yes --no-git'],
+    [{}, 'npx create-aya-atomic@latest probe --ordering seqcst --map hash --yes --no-git'],
+  ])('its examples too: %j', async (env, example) => {
+    const plan = await run(['--help'], env);
+    expect(plan.kind === 'help' && plan.text.split('\n')).toContain(`  ${example}`);
+  });
 });
