@@ -35,8 +35,8 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
     ['my-probe --offline', 'npm kept --offline', 'npm create aya-atomic@latest my-probe -- --offline'],
     [
       'my-probe --no-git --no-verify',
-      'npm kept --no-verify and --no-git',
-      'npm create aya-atomic@latest my-probe -- --no-verify --no-git',
+      'npm kept --no-git and --no-verify',
+      'npm create aya-atomic@latest my-probe -- --no-git --no-verify',
     ],
     ['my-probe --overwrite', 'npm kept --overwrite', 'npm create aya-atomic@latest my-probe -- --overwrite'],
   ])('npm create aya-atomic@latest %s', async (args, kept, meant) => {
