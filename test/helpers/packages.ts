@@ -10,13 +10,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The commit that was released as 0.1.0 (also tagged v0.1.0). */
 export const RELEASE_0_1_0 = '6bc952ca2c17cebfb3be887d9a3329dea98bb228';
+/** The commit that was released as 0.2.0 (the last of that round; not tagged in every clone). */
+export const RELEASE_0_2_0 = '424f1a948490302da315aca998466466b89b554e';
 
 /** Whether this clone has the history the release is built from (a shallow clone does not). */
 export function missingHistory(commit = RELEASE_0_1_0): string | undefined {
   const r = spawnSync('git', ['-C', ROOT, 'cat-file', '-e', `${commit}^{commit}`], { stdio: 'ignore' });
   return r.status === 0
     ? undefined
-    : `commit ${commit.slice(0, 10)} (release 0.1.0) is not in this clone's history (a shallow clone?)`;
+    : `commit ${commit.slice(0, 10)} (release ${commit === RELEASE_0_2_0 ? '0.2.0' : '0.1.0'}) is not in this clone's history (a shallow clone?)`;
 }
 
 export interface BuiltPackage {

@@ -10,10 +10,8 @@ import { makeTmp, show, snapshot } from '../helpers/cli.js';
 import { PtySession, noPty } from '../helpers/pty.js';
 import { freshHome, runAs, userEnv } from './pm.js';
 
-let home: string; // one user for the file: npm's cache is warm after the first run
-beforeAll(() => {
-  home = freshHome('arguments');
-});
+// Each run is a user of its own: runs that share npm's cache at the same time can see a package another run is
+// still unpacking into it.
 
 describe.concurrent('options before `--` under npm create: exit 2, the command meant, nothing written', () => {
   it.each([
@@ -31,6 +29,8 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
     ],
     ['my-probe --name probe', 'npm kept --name', 'npm create aya-atomic@latest my-probe -- --name probe'],
     ['my-probe --json', 'npm kept --json', 'npm create aya-atomic@latest my-probe -- --json'],
+    // npm itself then runs dry or offline: with an empty cache it stops before it runs anything (below, the
+    // package is in the user's cache from an earlier run).
     ['my-probe --dry-run', 'npm kept --dry-run', 'npm create aya-atomic@latest my-probe -- --dry-run'],
     ['my-probe --offline', 'npm kept --offline', 'npm create aya-atomic@latest my-probe -- --offline'],
     [
@@ -41,6 +41,11 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
     ['my-probe --overwrite', 'npm kept --overwrite', 'npm create aya-atomic@latest my-probe -- --overwrite'],
   ])('npm create aya-atomic@latest %s', async (args, kept, meant) => {
     const cwd = makeTmp('swallowed');
+    const home = freshHome('swallowed');
+    if (/--dry-run|--offline/.test(args)) {
+      const earlier = await runAs('npm create aya-atomic@latest -- --version', { cwd, home });
+      expect(earlier.code, show(earlier)).toBe(0);
+    }
     const r = await runAs(`npm create aya-atomic@latest ${args}`, { cwd, home });
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(`✖ ${kept} for itself, so`);
@@ -50,7 +55,7 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
 
   it('npm exec create-aya-atomic@latest --map hash: the npx form', async () => {
     const cwd = makeTmp('swallowed-exec');
-    const r = await runAs('npm exec create-aya-atomic@latest --map hash', { cwd, home });
+    const r = await runAs('npm exec create-aya-atomic@latest --map hash', { cwd, home: freshHome('exec') });
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain('\nPut the options after `--`: npx create-aya-atomic@latest --map hash\n');
     expect(fs.readdirSync(cwd)).toEqual([]);
@@ -61,7 +66,7 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
     const cwd = makeTmp('swallowed-yes');
     const session = PtySession.command(['npm', 'create', 'aya-atomic@latest', 'my-probe', '-y'], {
       cwd,
-      env: userEnv(home),
+      env: userEnv(freshHome('yes')),
     });
     const { code, screen } = await session.exit(120_000);
     expect(code, screen).toBe(2);
@@ -75,7 +80,9 @@ describe.concurrent('options before `--` under npm create: exit 2, the command m
 
 describe('in a generated workspace, without a directory', () => {
   let ws: string;
+  let home: string;
   beforeAll(async () => {
+    home = freshHome('workspace');
     const cwd = makeTmp('workspace');
     const r = await runAs('npx create-aya-atomic@latest starter --yes --no-verify', { cwd, home });
     expect(r.code, show(r)).toBe(0);

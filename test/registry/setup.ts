@@ -1,6 +1,6 @@
 // The registry suite's global setup: a local registry (scripts/local-registry.mjs: verdaccio on 127.0.0.1, a free
-// port, no uplink) holding release 0.1.0 (built from this repository's history) and this build, both packed as
-// published; and a folder of package manager commands (pnpm, yarn 1, bun: dev dependencies) for the tests' PATH.
+// port, no uplink) holding releases 0.1.0 and 0.2.0 (built from this repository's history) and this build, all
+// packed as published; and a folder of package manager commands (pnpm, yarn 1, bun: dev dependencies) for the tests' PATH.
 // Stopped, and everything removed, when the suite ends.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { cleanEnv, startRegistry } from '../../scripts/local-registry.mjs';
 import { skipUnlessCi } from '../helpers/ci.js';
-import { RELEASE_0_1_0, missingHistory, packCurrent, packFromHistory } from '../helpers/packages.js';
+import { RELEASE_0_1_0, RELEASE_0_2_0, missingHistory, packCurrent, packFromHistory } from '../helpers/packages.js';
 
 export interface RegistryContext {
   /** The registry's URL, `http://127.0.0.1:<port>/`. */
@@ -22,6 +22,8 @@ export interface RegistryContext {
   version: string;
   /** Why release 0.1.0 is not in the registry (a shallow clone); undefined when it is. */
   no010?: string;
+  /** Why release 0.2.0 is not in the registry; undefined when it is. */
+  no020?: string;
 }
 
 declare module 'vitest' {
@@ -50,9 +52,11 @@ export default async function setup(project: TestProject) {
 
   const registry = await startRegistry(path.join(root, 'registry'));
   const packages = path.join(root, 'packages');
-  // 0.1.0 first: the last one published is `latest`.
-  const no010 = skipUnlessCi(missingHistory());
+  // The releases first, oldest first: the last one published is `latest`.
+  const no010 = skipUnlessCi(missingHistory(RELEASE_0_1_0));
   if (!no010) registry.publish(packFromHistory(RELEASE_0_1_0, root, packages).tarball);
+  const no020 = skipUnlessCi(missingHistory(RELEASE_0_2_0));
+  if (!no020) registry.publish(packFromHistory(RELEASE_0_2_0, root, packages).tarball);
   const current = packCurrent(packages);
   registry.publish(current.tarball);
   // What a user's npm sees: `latest` is this build.
@@ -62,7 +66,7 @@ export default async function setup(project: TestProject) {
   }).trim();
   if (latest !== current.version) throw new Error(`the registry's latest is ${latest}, not ${current.version}`);
 
-  project.provide('registry', { url: registry.url, root, bin, version: current.version, no010 });
+  project.provide('registry', { url: registry.url, root, bin, version: current.version, no010, no020 });
   return async () => {
     await registry.close();
     if (!process.env.KEEP_TEST_DIRS) fs.rmSync(root, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // would from npm's. The README's update commands, word for word. After an update without edits the workspace must
 // be what this version generates for the same options: a base of the wrong version leaves the old files in place
 // (yarn 1 once ran the current version as the "base": exit 0, only aya-atomic.toml changed).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,26 +23,35 @@ export const UPDATE = [
 const git = (cwd: string, home: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, env: userEnv(home), encoding: 'utf8' });
 
-/** A team's starter repository: what 0.1.0 generated (fetched with npx from the registry), committed. */
-async function starterFrom010(home: string): Promise<string> {
+/** A team's starter repository: what `release` generated (fetched with npx from the registry), committed. */
+async function starterFrom(release: string, home: string): Promise<string> {
   const cwd = makeTmp('starter');
-  const r = await runAs('npx create-aya-atomic@0.1.0 starter --map hash --yes --no-verify', { cwd, home });
+  const r = await runAs(`npx create-aya-atomic@${release} starter --map hash --yes --no-verify`, { cwd, home });
   expect(r.code, show(r)).toBe(0);
   const ws = path.join(cwd, 'starter');
-  expect(readToml(ws)['create-aya-atomic']).toBe('0.1.0');
-  expect(git(ws, home, 'status', '--porcelain')).toBe(''); // 0.1.0 made the initial commit
+  expect(readToml(ws)['create-aya-atomic']).toBe(release);
+  expect(git(ws, home, 'status', '--porcelain')).toBe(''); // the release made the initial commit
   return ws;
 }
 
 /** What this version generates for the same options, straight from the build. */
-function reference(): ReturnType<typeof snapshot> {
+function referenceDir(): string {
   const cwd = makeTmp('reference');
   execFileSync(
     process.execPath,
     [BIN, 'ref', '--name', 'starter', '--map', 'hash', '--yes', '--no-git', '--no-verify'],
     { cwd, env: cliEnv({ CI: 'true' }), stdio: 'ignore' },
   );
-  return snapshot(path.join(cwd, 'ref'));
+  return path.join(cwd, 'ref');
+}
+const reference = () => snapshot(referenceDir());
+
+/** git merge-file as the oracle: the clean merge of ours, base and theirs, or undefined on conflicts. */
+function gitMerge(ours: string, base: string, theirs: string): string | undefined {
+  const files = ['ours', 'base', 'theirs'].map((n) => path.join(makeTmp('merge'), n));
+  [ours, base, theirs].forEach((text, i) => fs.writeFileSync(files[i], text));
+  const r = spawnSync('git', ['merge-file', '-p', ...files], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : undefined;
 }
 
 /** The workspace's files, without git's, the update's backup folder and verify's build output. */
@@ -57,13 +66,53 @@ describe.skipIf(Boolean(registry.no010))(`--update from 0.1.0 through each packa
     '%s',
     async (command) => {
       const home = freshHome('update');
-      const ws = await starterFrom010(home);
+      const ws = await starterFrom('0.1.0', home);
       const r = await runAs(command, { cwd: ws, home, pathPrefix: fakeCargo(makeTmp('cargo')).bin });
       expect(r.code, show(r)).toBe(0);
       expect(r.stdout).toContain(`from create-aya-atomic 0.1.0 to ${registry.version}`);
       expect(workspaceFiles(ws)).toEqual(reference());
       // Nothing was written outside the workspace (no new workspace, no directory named after an option).
       expect(fs.readdirSync(path.dirname(ws))).toEqual(['starter']);
+    },
+    300_000,
+  );
+});
+
+describe.skipIf(Boolean(registry.no020))(`--update of a team's edited 0.2.0 workspace (${registry.no020})`, () => {
+  it.each(['npm create aya-atomic@latest -- --update', 'pnpm create aya-atomic@latest -- --update'])(
+    '%s: the edit merged, everything else as this version generates it',
+    async (command) => {
+      const home = freshHome('update-020');
+      const ws = await starterFrom('0.2.0', home);
+      const ref = referenceDir();
+      // The team's edit: a line at the end of a Rust source this version changes, where git merges it cleanly.
+      const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+      const team = '// Team note: counted on the edge routers since 2026-11.\n';
+      const candidates = Object.keys(snapshot(ws)).filter(
+        (f) =>
+          f.endsWith('.rs') &&
+          !f.startsWith('.git/') &&
+          fs.existsSync(path.join(ref, f)) &&
+          read(ws, f) !== read(ref, f),
+      );
+      const edited = candidates.find((f) => gitMerge(read(ws, f) + team, read(ws, f), read(ref, f)) !== undefined);
+      expect(
+        edited,
+        `a Rust file 0.2.0 and this version both have, that differs: ${candidates.join(', ')}`,
+      ).toBeDefined();
+      const expected = gitMerge(read(ws, edited!) + team, read(ws, edited!), read(ref, edited!))!;
+      fs.appendFileSync(path.join(ws, edited!), team);
+      git(ws, home, 'commit', '-q', '-am', 'team edit');
+
+      const r = await runAs(command, { cwd: ws, home, pathPrefix: fakeCargo(makeTmp('cargo')).bin });
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`from create-aya-atomic 0.2.0 to ${registry.version}`);
+      expect(r.stdout).toMatch(new RegExp(`merge +${edited!.replace(/[.]/g, '\\.')}`));
+      expect(read(ws, edited!)).toBe(expected);
+      expect(read(ws, edited!)).toContain(team);
+      const others = (tree: ReturnType<typeof snapshot>) =>
+        Object.fromEntries(Object.entries(tree).filter(([f]) => f !== edited));
+      expect(others(workspaceFiles(ws))).toEqual(others(snapshot(ref)));
     },
     300_000,
   );
