@@ -101,17 +101,20 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
       const base = read(ws, f);
       const changed = changedLines(base, read(ref, f), work);
       const lines = base.split('\n');
-      const quiet = lines.findIndex(
-        (l, i) => l.trim().length > 0 && ![-3, -2, -1, 0, 1, 2, 3].some((d) => changed.has(i + d)),
-      );
+      // Lines this version leaves alone, with their neighbours: an edit there may merge cleanly (git decides).
+      const quiet = lines
+        .map((l, i) => i)
+        .filter((i) => lines[i].trim().length > 0 && ![-1, 0, 1].some((d) => changed.has(i + d)));
       const loud = lines.findIndex((l, i) => l.trim().length > 0 && changed.has(i));
-      if (!picked.merged && quiet >= 0) {
-        const ours = lines.map((l, i) => (i === quiet ? `${l} // team edit` : l)).join('\n');
-        const merged = gitMerge(ours, base, read(ref, f), work);
-        if (merged !== undefined) {
+      if (!picked.merged) {
+        const clean = quiet
+          .map((q) => lines.map((l, i) => (i === q ? `${l} // team edit` : l)).join('\n'))
+          .map((ours) => ({ ours, merged: gitMerge(ours, base, read(ref, f), work) }))
+          .find((m) => m.merged !== undefined);
+        if (clean) {
           picked.merged = f;
-          write(ws, f, ours);
-          expected[f] = merged;
+          write(ws, f, clean.ours);
+          expected[f] = clean.merged!;
           continue;
         }
       }
