@@ -2,7 +2,9 @@
 // by cargo. For each package name, the versions the recorded version's lock had (base), the team's lock
 // has (ours) and this version's lock has (theirs) are compared as a three-way merge of sets: a package the
 // team left as generated takes this version's pins; a package only the team changed (a dependency it
-// added, a version it moved) keeps the team's pins; a package both changed keeps both, and cargo picks.
+// added, a version it moved) keeps the team's pins; a package both changed keeps both, and cargo picks, but
+// for semver-compatible versions, which cargo cannot hold together: of those, this version's (the one it was
+// tested with) stays, and the team's edges follow it.
 // The result is the previous resolve cargo starts from: `cargo update --workspace` keeps every version
 // in it that still fits the manifests and resolves only what they need beyond it, so no pin of the team's
 // moves unless a new requirement forces it, and the lock ends as cargo itself writes it (--locked works).
@@ -89,6 +91,8 @@ export function mergeLocks(base: string | undefined, ours: string, theirs: strin
   };
   const [B, O, T] = [group(b.entries), group(o.entries), group(t.entries)];
   const chosen = new Map<string, Entry>();
+  /** The team's ids replaced by a compatible one of this version's. */
+  const redirect = new Map<string, string>();
   for (const name of new Set([...O.keys(), ...T.keys()])) {
     const [bn, on, tn] = [
       B.get(name) ?? new Map<string, Entry>(),
@@ -108,10 +112,27 @@ export function mergeLocks(base: string | undefined, ours: string, theirs: strin
       take = [...merged.values()];
     } else if (sameSet(ids(on), ids(bn))) take = [...tn.values()];
     else if (sameSet(ids(tn), ids(bn))) take = [...on.values()];
-    else take = [...new Map([...tn, ...on]).values()];
+    else {
+      take = [...tn.values()];
+      for (const [id, e] of on) {
+        const same = [...tn.values()].find((x) => x.source === e.source && compatible(x.version, e.version));
+        if (same) redirect.set(id, idOf(same));
+        else take.push(e);
+      }
+    }
     for (const e of take) chosen.set(idOf(e), e);
   }
-  return serializeLock(t.version, [...chosen.values()]);
+  const entries = [...chosen.values()].map((e) => ({ ...e, deps: e.deps.map((d) => redirect.get(d) ?? d) }));
+  return serializeLock(t.version, entries);
+}
+
+/** Whether cargo counts two versions as semver-compatible (the same leftmost non-zero of major, minor, patch). */
+function compatible(a: string, b: string): boolean {
+  const key = (v: string) => {
+    const [major, minor, patch] = v.split(/[.+-]/);
+    return major !== '0' ? major : minor !== '0' ? `0.${minor}` : `0.0.${patch}`;
+  };
+  return key(a) === key(b);
 }
 
 function compareVersionText(a: string, b: string): number {

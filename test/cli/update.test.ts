@@ -280,20 +280,21 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
       execFileSync(process.execPath, [v010Bin, 'pins', '--yes', '--no-verify'], { cwd: dir, env, stdio: 'ignore' });
       const team = path.join(dir, 'pins');
       // A table at the top of the loader's manifest: TOML tables may come in any order, and the first lines
-      // of the file are the same in both versions, so the edit merges.
+      // of the file are the same in both versions, so the edit merges. A crate no version of the workspace
+      // depends on (this version's axum and prometheus-client need a newer itoa than a team might pin).
       const manifest = path.join(team, 'pins', 'Cargo.toml');
       fs.writeFileSync(
         manifest,
-        `[target.'cfg(target_os = "linux")'.dependencies]\nitoa = "1"\n\n${fs.readFileSync(manifest, 'utf8')}`,
+        `[target.'cfg(target_os = "linux")'.dependencies]\nhex = "0.4"\n\n${fs.readFileSync(manifest, 'utf8')}`,
       );
       const cargo = (...args: string[]) =>
         spawnSync('cargo', args, { cwd: team, encoding: 'utf8', env: { ...process.env, CARGO_TERM_COLOR: 'never' } });
-      for (const args of [['generate-lockfile'], ['update', '-p', 'itoa', '--precise', '1.0.1']]) {
+      for (const args of [['generate-lockfile'], ['update', '-p', 'hex', '--precise', '0.4.2']]) {
         const r = cargo(...args);
         expect(r.status, r.stderr).toBe(0);
       }
       git(team, 'add', '-A');
-      git(team, 'commit', '-q', '-m', 'itoa, pinned at 1.0.1');
+      git(team, 'commit', '-q', '-m', 'hex, pinned at 0.4.2');
       const r = await runCli(['--update', '--no-verify', '--json'], {
         cwd: team,
         env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
@@ -310,7 +311,7 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
       };
       const merged = versions(read(team, 'Cargo.lock'));
       const shipped = versions(read(ref, 'Cargo.lock').replaceAll('"starter', '"pins'));
-      expect(merged.get('itoa')).toEqual(['1.0.1']);
+      expect(merged.get('hex')).toEqual(['0.4.2']);
       // This version's pins of what it uses directly (exact versions in its manifests), and of every crate
       // only it brings in, are the ones it shipped.
       for (const name of ['aya', 'aya-ebpf', 'clap']) expect(merged.get(name), name).toEqual(shipped.get(name));

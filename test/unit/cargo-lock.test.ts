@@ -45,14 +45,15 @@ describe('mergeLocks', () => {
     );
   });
 
-  it('a version the team moved is kept; moved on both sides, both stay and cargo picks', () => {
-    const teamMovedLibc = ours.replace('"0.2.1"', '"0.2.3"').replace('c-libc-0.2.1', 'c-libc-0.2.3');
+  it('a version the team moved is kept; moved on both sides, both stay where cargo can hold both', () => {
+    // Moved to 0.3.0 by the team, to 0.2.5 by this version: not semver-compatible, so cargo may use both.
+    const teamMovedLibc = ours.replace('"0.2.1"', '"0.3.0"').replace('c-libc-0.2.1', 'c-libc-0.3.0');
     const merged = mergeLocks(base, teamMovedLibc, theirs)!;
     expect(
       parseLock(merged)!
         .entries.filter((e) => e.name === 'libc')
         .map((e) => e.version),
-    ).toEqual(['0.2.3', '0.2.5']);
+    ).toEqual(['0.2.5', '0.3.0']);
     // Two versions of one name: a dependency then says which it means.
     expect(merged).toContain(' "libc 0.2.5",');
     const templateKept = mergeLocks(base, teamMovedLibc, theirs.replace(/0\.2\.5/g, '0.2.1'))!;
@@ -60,17 +61,40 @@ describe('mergeLocks', () => {
       parseLock(templateKept)!
         .entries.filter((e) => e.name === 'libc')
         .map((e) => e.version),
-    ).toEqual(['0.2.3']);
+    ).toEqual(['0.3.0']);
+  });
+
+  it("moved on both sides to semver-compatible versions, which cargo cannot hold together: this version's", () => {
+    // The team's 0.2.3 and this version's 0.2.5: cargo refuses a lock that holds both (two packages would need
+    // each its own), so the one this version was tested with stays, and the team's edges point at it.
+    const teamMovedLibc = ours.replace('"0.2.1"', '"0.2.3"').replace('c-libc-0.2.1', 'c-libc-0.2.3');
+    expect(mergeLocks(base, teamMovedLibc, theirs)).toBe(
+      lock(
+        pkg('aya', '1.1.0', ['bytes', 'libc']),
+        pkg('bytes', '1.5.0'),
+        pkg('itoa', '1.0.1'),
+        pkg('libc', '0.2.5'),
+        pkg('probe', '0.1.0', ['aya', 'itoa'], null),
+      ),
+    );
   });
 
   it("with no recorded lock (a workspace from 0.1.0), every version in the team lock counts as the team's", () => {
     const merged = mergeLocks(undefined, ours, theirs)!;
+    // aya 1.0.0 and libc 0.2.1 meet this version's compatible aya 1.1.0 and libc 0.2.5: those stay.
     expect(parseLock(merged)!.entries.map((e) => `${e.name} ${e.version}`)).toEqual([
-      'aya 1.0.0',
       'aya 1.1.0',
       'bytes 1.5.0',
       'itoa 1.0.1',
-      'libc 0.2.1',
+      'libc 0.2.5',
+      'probe 0.1.0',
+    ]);
+    const teamOnAya2 = mergeLocks(undefined, ours.replace(/1\.0\.0/g, '2.0.0'), theirs)!;
+    expect(parseLock(teamOnAya2)!.entries.map((e) => `${e.name} ${e.version}`)).toEqual([
+      'aya 1.1.0',
+      'aya 2.0.0',
+      'bytes 1.5.0',
+      'itoa 1.0.1',
       'libc 0.2.5',
       'probe 0.1.0',
     ]);
