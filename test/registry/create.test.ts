@@ -5,19 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, makeTmp, parseJson, readToml, show } from '../helpers/cli.js';
+import { makeTmp, parseJson, readToml, show } from '../helpers/cli.js';
 import { fakeCargo } from '../helpers/fake-cargo.js';
+import { CI_GENERATE, CI_REPLAY, GENERATE, JSON_FORMS, QUICK_START } from './commands.js';
 import { freshHome, registry, runAs } from './pm.js';
-
-/** The README's commands, in the order it gives them. */
-export const GENERATE = [
-  'npm create aya-atomic@latest my-probe -- --map hash --ordering seqcst --yes',
-  'npm init aya-atomic@latest my-probe -- --map hash --ordering seqcst --yes',
-  'npx create-aya-atomic@latest my-probe --map hash --ordering seqcst --yes',
-  'pnpm create aya-atomic@latest my-probe -- --map hash --ordering seqcst --yes',
-  'yarn create aya-atomic my-probe --map hash --ordering seqcst --yes',
-  'bun create aya-atomic@latest my-probe -- --map hash --ordering seqcst --yes',
-];
 
 /** A folder for PATH whose cargo makes verify succeed at once. */
 const cargo = () => fakeCargo(makeTmp('cargo')).bin;
@@ -42,9 +33,9 @@ describe.concurrent('generation through each package manager, from the registry'
     expect(fs.existsSync(path.join(ws, 'target', 'create-aya-atomic-verify.log'))).toBe(true);
   });
 
-  it('the quick start: npm create aya-atomic@latest my-probe (off a terminal: the defaults)', async () => {
+  it(`the quick start: ${QUICK_START} (off a terminal: the defaults)`, async () => {
     const cwd = makeTmp('quick');
-    const r = await runAs('npm create aya-atomic@latest my-probe', {
+    const r = await runAs(QUICK_START, {
       cwd,
       home: freshHome('quick'),
       pathPrefix: cargo(),
@@ -58,10 +49,7 @@ describe.concurrent('generation through each package manager, from the registry'
 });
 
 describe.concurrent('output for machines: only JSON on stdout', () => {
-  it.each([
-    'npx create-aya-atomic@latest probe --yes --no-git --json',
-    'npm create --silent aya-atomic@latest probe -- --yes --no-git --json',
-  ])('%s', async (command) => {
+  it.each(JSON_FORMS)('%s', async (command) => {
     const cwd = makeTmp('json');
     const r = await runAs(command, { cwd, home: freshHome('json'), pathPrefix: cargo() });
     expect(r.code, show(r)).toBe(0);
@@ -82,15 +70,20 @@ describe.concurrent('output for machines: only JSON on stdout', () => {
   });
 });
 
-describe('the README', () => {
-  it('gives exactly the commands these tests run', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const command of [
-      ...GENERATE,
-      'npm create aya-atomic@latest my-probe',
-      'npx create-aya-atomic@latest probe --yes --no-git --json',
-      'npm create --silent aya-atomic@latest probe -- --yes --no-git --json',
-    ])
-      expect(readme, command).toContain(command);
+describe('in CI', () => {
+  it(`${CI_GENERATE}, then ${CI_REPLAY} elsewhere: the same choices`, async () => {
+    const home = freshHome('ci');
+    const first = makeTmp('ci');
+    const made = await runAs(CI_GENERATE, { cwd: first, home });
+    expect(made.code, show(made)).toBe(0);
+    expect(readToml(path.join(first, 'probe'))).toMatchObject({ map: 'hash', ordering: 'seqcst' });
+    expect(fs.existsSync(path.join(first, 'probe', '.git'))).toBe(false);
+    // A team's starter repository holds the recorded choices.
+    const second = makeTmp('ci-replay');
+    fs.mkdirSync(path.join(second, 'starter'));
+    fs.copyFileSync(path.join(first, 'probe', 'aya-atomic.toml'), path.join(second, 'starter', 'aya-atomic.toml'));
+    const replayed = await runAs(CI_REPLAY, { cwd: second, home });
+    expect(replayed.code, show(replayed)).toBe(0);
+    expect(readToml(path.join(second, 'probe'))).toMatchObject({ name: 'probe', map: 'hash', ordering: 'seqcst' });
   });
 });

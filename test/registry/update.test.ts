@@ -7,18 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, cliEnv, makeTmp, readToml, show, snapshot } from '../helpers/cli.js';
+import { BIN, cliEnv, makeTmp, readToml, show, snapshot } from '../helpers/cli.js';
 import { fakeCargo } from '../helpers/fake-cargo.js';
+import { UPDATE, UPDATE_CHANGING_MAP, UPDATE_DRY_RUN } from './commands.js';
 import { freshHome, registry, runAs, userEnv } from './pm.js';
-
-/** The README's update commands. */
-export const UPDATE = [
-  'npm create aya-atomic@latest -- --update',
-  'npx create-aya-atomic@latest --update',
-  'pnpm create aya-atomic@latest -- --update',
-  'yarn create aya-atomic --update',
-  'bun create aya-atomic@latest -- --update',
-];
 
 const git = (cwd: string, home: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, env: userEnv(home), encoding: 'utf8' });
@@ -139,9 +131,21 @@ describe('a recorded version the registry lacks', () => {
   });
 });
 
-describe('the README', () => {
-  it('gives exactly the update commands these tests run', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const command of UPDATE) expect(readme, command).toContain(command);
-  });
-});
+describe.skipIf(Boolean(registry.no020))(
+  `the README's other update commands, on a 0.2.0 workspace (${registry.no020})`,
+  () => {
+    it(`${UPDATE_DRY_RUN} writes nothing; ${UPDATE_CHANGING_MAP} updates and changes the map`, async () => {
+      const home = freshHome('update-more');
+      const ws = await starterFrom('0.2.0', home);
+      const cargo = fakeCargo(makeTmp('cargo')).bin;
+      const before = snapshot(ws);
+      const dry = await runAs(UPDATE_DRY_RUN, { cwd: ws, home, pathPrefix: cargo });
+      expect(dry.code, show(dry)).toBe(0);
+      expect(dry.stdout).toContain('Dry run: nothing is written.');
+      expect(snapshot(ws)).toEqual(before);
+      const r = await runAs(UPDATE_CHANGING_MAP, { cwd: ws, home, pathPrefix: cargo });
+      expect(r.code, show(r)).toBe(0);
+      expect(readToml(ws)).toMatchObject({ 'create-aya-atomic': registry.version, map: 'per-cpu-hash' });
+    });
+  },
+);
