@@ -13,8 +13,8 @@ export interface Launch {
   /**
    * How it started us, when it did: `create` (npm create or init, pnpm 12 create, yarn create) or `exec`
    * (npx, npm exec, pnpm dlx, pnpm 10 create, bun create and bunx: pnpm 10 and bun do not tell them
-   * apart). Undefined when we run
-   * below one of them for another reason (an `npm run` script, a test runner) or on our own.
+   * apart). Undefined when we run below one of them for another reason (an `npm run` script, a test
+   * runner) or on our own.
    */
   how?: 'create' | 'exec';
 }
