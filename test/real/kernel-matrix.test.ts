@@ -45,9 +45,13 @@ const TABLE: [MapKind, 'relaxed' | 'seqcst', 'generic' | 'v3', Verdict, Verdict,
   ['lru-per-cpu-hash', 'seqcst', 'generic', 'counted', 'counted', 'counted'],
 ];
 const PROGRAMS = ['kprobe', 'tracepoint'] as const;
-// Where each program attaches by default: the kprobe's `auto` is execve's syscall symbol on x86-64, which
-// every one of these kernels has; the tracepoint is the stable syscalls/sys_enter_execve.
-const ATTACHED = { kprobe: 'kprobe on __x64_sys_execve', tracepoint: 'tracepoint syscalls/sys_enter_execve' };
+// Where each program attaches by default: the kprobe's `auto` is execve's native and 32-bit (compat) entries on
+// x86-64, which every one of these kernels has (all run 32-bit programs); the tracepoint is the stable
+// syscalls/sys_enter_execve.
+const ATTACHED = {
+  kprobe: 'kprobe on __x64_sys_execve, __ia32_compat_sys_execve',
+  tracepoint: 'tracepoint syscalls/sys_enter_execve',
+};
 
 // The host's kernel: every program loads (all kernels >= 5.12 accept cpu v3); a kprobe attaches only where
 // the kernel has kprobe support (this project's machines have none: the loader exits 5 and says so).
