@@ -160,13 +160,10 @@ console.log('\nwritten: README.md (between the kernel-bench markers), records/ke
 function writePlainCounter(v) {
   const vars = { crate: v.name, ordering: 'Relaxed', ebpf_map_type: 'Array' };
   const render = (partial) =>
-    readFileSync(path.join(root, 'templates/partials', partial), 'utf8').replace(
-      /\{\{\s*([a-z_]+)\s*\}\}/g,
-      (_, name) => {
-        if (!(name in vars)) fail(`templates/partials/${partial} uses {{${name}}}, unknown to bench-kernel.mjs`);
-        return vars[name];
-      },
-    );
+    readFileSync(path.join(root, 'templates/partials', partial), 'utf8').replace(/@([a-z_]+)@/g, (_, name) => {
+      if (!(name in vars)) fail(`templates/partials/${partial} uses @${name}@, unknown to bench-kernel.mjs`);
+      return vars[name];
+    });
   const src = path.join(v.dir, `${v.name}-ebpf`, 'src');
   writeFileSync(path.join(src, 'counter.rs'), render('counter/plain.rs'));
   writeFileSync(path.join(src, 'main.rs'), render('ebpf-main/plain.rs'));

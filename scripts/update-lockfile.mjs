@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes templates/workspace/Cargo.lock, the lock file every generated workspace ships (issue 11), so a
 // user's first build resolves exactly the crates CI tested. It renders a workspace whose crate name is a
-// placeholder no dependency has, lets cargo resolve it, and writes the lock back with `{{crate}}` in place
+// placeholder no dependency has, lets cargo resolve it, and writes the lock back with `@crate@` in place
 // of the placeholder; the renderer (sortCargoLock in src/plan.ts) re-sorts it for each crate name.
 //
 //   npm run build && node scripts/update-lockfile.mjs             keep the locked versions; resolve only
@@ -39,7 +39,7 @@ try {
   else cargo('generate-lockfile');
   const text = fs.readFileSync(lock, 'utf8');
   if (!text.includes(`name = "${PLACEHOLDER}-ebpf"`)) throw new Error(`${lock} does not list ${PLACEHOLDER}-ebpf`);
-  const template = text.replaceAll(PLACEHOLDER, '{{crate}}');
+  const template = text.replaceAll(PLACEHOLDER, '@crate@');
   const before = fs.existsSync(LOCK) ? fs.readFileSync(LOCK, 'utf8') : '';
   fs.writeFileSync(LOCK, template);
   const count = (t) => (t.match(/^\[\[package\]\]$/gm) ?? []).length;

@@ -41,7 +41,7 @@ export const orderingFacts: Record<Ordering, OrderingFact> = {
   },
 };
 
-/** Which template partial implements the map's lookup-and-add pattern. */
+/** Which loader partial reads the map (aya's `HashMap` and `PerCpuHashMap` open LRU maps too). */
 export type MapShape = 'array' | 'per-cpu-array' | 'hash' | 'per-cpu-hash';
 
 export interface MapFact {
@@ -49,7 +49,6 @@ export interface MapFact {
   perCpu: boolean;
   /** aya_ebpf::maps type. */
   ebpfType: string;
-  maxEntries: number;
   /** Minimum kernel for the map type, as [major, minor]. */
   kernel: [number, number];
   hint: string;
@@ -60,7 +59,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'array',
     perCpu: false,
     ebpfType: 'Array',
-    maxEntries: 1,
     kernel: [3, 19],
     hint: 'one slot shared by all CPUs, an atomic add; kernel >= 3.19',
   },
@@ -68,7 +66,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'per-cpu-array',
     perCpu: true,
     ebpfType: 'PerCpuArray',
-    maxEntries: 1,
     kernel: [4, 6],
     hint: 'one slot per CPU, a plain add, summed by the loader; kernel >= 4.6',
   },
@@ -76,7 +73,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'hash',
     perCpu: false,
     ebpfType: 'HashMap',
-    maxEntries: 1024,
     kernel: [3, 19],
     hint: 'one key inserted on first hit (BPF_NOEXIST), atomic add; kernel >= 3.19',
   },
@@ -84,7 +80,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'per-cpu-hash',
     perCpu: true,
     ebpfType: 'PerCpuHashMap',
-    maxEntries: 1024,
     kernel: [4, 6],
     hint: 'per-CPU values under one key, a plain add, summed; kernel >= 4.6',
   },
@@ -92,7 +87,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'hash',
     perCpu: false,
     ebpfType: 'LruHashMap',
-    maxEntries: 1024,
     kernel: [4, 10],
     hint: 'hash map evicting least recently used keys, atomic add; kernel >= 4.10',
   },
@@ -100,7 +94,6 @@ export const mapFacts: Record<MapKind, MapFact> = {
     shape: 'per-cpu-hash',
     perCpu: true,
     ebpfType: 'LruPerCpuHashMap',
-    maxEntries: 1024,
     kernel: [4, 10],
     hint: 'LRU hash map, per-CPU values, a plain add, summed; kernel >= 4.10',
   },
@@ -184,7 +177,7 @@ export function counterOutcome(map: MapKind, ordering: Ordering): CounterOutcome
     kernel: ATOMIC_FETCH_KERNEL,
     effect:
       `a fully ordered \`atomic_fetch_add\` (BPF_ADD | BPF_FETCH), the same for every ordering but Relaxed ` +
-      `(BPF has no acquire-only or release-only add); BPF cpu v3; kernel >= 5.12 (arm64 JIT >= 5.18)`,
+      `(BPF has no acquire-only or release-only add); BPF cpu v3; kernel >= 5.12`,
   };
 }
 

@@ -98,11 +98,11 @@ export function templateNameRules(root = TEMPLATES_DIR): NameRules {
   // The lock is part of the template: without it no name could be checked against the dependencies.
   const lock = tree.get('workspace/Cargo.lock');
   if (lock === undefined) throw new Error(`the template has no workspace/Cargo.lock (${root})`);
-  const dependencies = [...lock.matchAll(/^name = "([^"{}]+)"$/gm)].map((m) => m[1]);
+  const dependencies = [...lock.matchAll(/^name = "([^"@]+)"$/gm)].map((m) => m[1]);
   const templatePaths = [
     ...new Set([...tree.keys()].filter((p) => p.startsWith('workspace/')).map((p) => p.split('/')[1])),
   ]
-    .filter((e) => !e.includes('{{'))
+    .filter((e) => !e.includes('@'))
     .map((e) => (e === '_gitignore' ? '.gitignore' : e));
   const ignore = (tree.get('workspace/_gitignore') ?? '').split('\n');
   return {

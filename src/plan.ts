@@ -28,16 +28,16 @@ export function partialsFor(options: Options): { from: string; to: string }[] {
   const map = mapFacts[options.map];
   return [
     // Only the atomic counter needs `#![feature(core_intrinsics)]` at the crate root.
-    { from: `partials/ebpf-main/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '{{crate}}-ebpf/src/main.rs' },
-    { from: `partials/counter/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '{{crate}}-ebpf/src/counter.rs' },
-    { from: `partials/ebpf-map/${map.shape}.rs`, to: '{{crate}}-ebpf/src/map.rs' },
-    { from: `partials/ebpf-program/${options.program}.rs`, to: '{{crate}}-ebpf/src/program.rs' },
-    { from: `partials/loader-map/${map.shape}.rs`, to: '{{crate}}/src/map.rs' },
-    { from: `partials/loader-program/${options.program}.rs`, to: '{{crate}}/src/program.rs' },
+    { from: `partials/ebpf-main/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '@crate@-ebpf/src/main.rs' },
+    { from: `partials/counter/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '@crate@-ebpf/src/counter.rs' },
+    { from: `partials/ebpf-map/${options.map}.rs`, to: '@crate@-ebpf/src/map.rs' },
+    { from: `partials/ebpf-program/${options.program}.rs`, to: '@crate@-ebpf/src/program.rs' },
+    { from: `partials/loader-map/${map.shape}.rs`, to: '@crate@/src/map.rs' },
+    { from: `partials/loader-program/${options.program}.rs`, to: '@crate@/src/program.rs' },
   ];
 }
 
-/** The values substituted for `{{var}}` in templates. Every value is validated or from a fixed table. */
+/** The values substituted for `@var@` in templates. Every value is validated or from a fixed table. */
 export function templateVariables(options: Options, version: string): Record<string, string> {
   const map = mapFacts[options.map];
   const outcome = counterOutcome(options.map, options.ordering);
@@ -45,7 +45,6 @@ export function templateVariables(options: Options, version: string): Record<str
     crate: options.name,
     ordering: orderingFacts[options.ordering].rust,
     ebpf_map_type: map.ebpfType,
-    max_entries: String(map.maxEntries),
     cpu: outcome.cpu,
     toolchain: options.toolchain,
     attach: options.attach,
@@ -53,14 +52,39 @@ export function templateVariables(options: Options, version: string): Record<str
   };
 }
 
-const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+/**
+ * A variable in a template: `@name@`, lower-case letters and `_` between two `@`, as CMake's
+ * `configure_file(@ONLY)` writes them. Neither Rust nor TOML ever puts that outside a string or comment
+ * (Rust's only `@` is the pattern binding `x @ pattern`, which rustfmt spaces), so a template is the Rust
+ * or TOML it produces, braces and all; an unknown name is a render error, never left in the output.
+ */
+export const PLACEHOLDER = /@([a-z_]+)@/g;
 
 export function substitute(text: string, vars: Record<string, string>, where: string): string {
   return text.replace(PLACEHOLDER, (_, name: string) => {
     const value = vars[name];
-    if (value === undefined) throw new Error(`template ${where} uses unknown variable {{${name}}}`);
+    if (value === undefined) throw new Error(`template ${where} uses unknown variable @${name}@`);
     return value;
   });
+}
+
+/** rustfmt's line width (max_width), which the generated Rust keeps. */
+const RUST_WIDTH = 100;
+
+/**
+ * Rust lines that a long value made wider than rustfmt allows, laid out as rustfmt lays them out, so that
+ * `cargo fmt --check` passes for every value. The one such line in the templates is
+ * `pub const DEFAULT_ATTACH: &str = "@attach@";` (a kernel symbol may have 128 characters, a tracepoint
+ * 256): rustfmt breaks it after the `=` when the string then fits, and leaves it whole when it does not.
+ */
+export function layoutLongRust(text: string): string {
+  return text.replace(
+    /^( *)([^\n"]* =) ("[^"\n]*";)$/gm,
+    (line: string, indent: string, head: string, value: string) =>
+      line.length > RUST_WIDTH && indent.length + 4 + value.length <= RUST_WIDTH
+        ? `${indent}${head}\n${indent}    ${value}`
+        : line,
+  );
 }
 
 /**
@@ -113,13 +137,14 @@ export function planWorkspace(options: Options, version: string, templates: read
   for (const t of templates) {
     if (!t.path.startsWith('workspace/')) continue;
     const path = outputPath(t.path.slice('workspace/'.length), vars);
-    const contents = substitute(t.contents, vars, t.path);
+    const rendered = substitute(t.contents, vars, t.path);
+    const contents = path.endsWith('.rs') ? layoutLongRust(rendered) : rendered;
     files.push({ path, contents: path === 'Cargo.lock' ? sortCargoLock(contents) : contents });
   }
   for (const { from, to } of partialsFor(options)) {
     const t = byPath.get(from);
     if (!t) throw new Error(`template partial ${from} is missing`);
-    files.push({ path: outputPath(to, vars), contents: substitute(t.contents, vars, from) });
+    files.push({ path: outputPath(to, vars), contents: layoutLongRust(substitute(t.contents, vars, from)) });
   }
   files.push({ path: 'README.md', contents: generatedReadme(options, version) });
   files.push({ path: CONFIG_FILE, contents: serializeConfig(options, version) });

@@ -47,6 +47,10 @@ error; at cpu v3 with Relaxed it is miscompiled). The ordering only changes the 
 but Relaxed becomes the same fully ordered \`atomic_fetch_add\`: BPF has no acquire-only or release-only add.
 Per-CPU maps need no atomic at all: a program cannot run twice at once on one CPU.`;
 
+const LRU_PARAGRAPH = `An LRU map's insert takes a free entry before it looks for the key, and evicts one when it finds none, even when the
+key is there: with one shared list, two CPUs racing to create the counter could evict it. So the map keeps a list per
+CPU (\`BPF_F_NO_COMMON_LRU\`), and the kernel gives it one entry per possible CPU for the one key.`;
+
 const PER_CPU_PARAGRAPH = `A per-CPU map gives each CPU its own copy of the counter, and a program cannot run twice at once on one CPU, so
 \`src/counter.rs\` in the eBPF crate uses a plain add: no atomic, no BPF cpu v3, and the ordering you chose does not
 apply (it is recorded in \`aya-atomic.toml\` all the same). The loader sums the copies. With a shared (non-per-CPU) map
@@ -110,6 +114,26 @@ cargo xtask vm --kernel k/boot/vmlinuz-* --selftest 1000    # a distribution's k
 \`\`\``;
 }
 
+/** What the program counts, and what it leaves out. */
+function countedText(o: Options): string {
+  if (o.program === 'tracepoint') {
+    return (
+      `The tracepoint \`${o.attach}\` fires for each event the kernel traces there. The kernel's system call tracepoints ` +
+      "(`syscalls/sys_enter_*`) see 64-bit callers only: a 32-bit program's execve does not fire " +
+      "`sys_enter_execve`. The kprobe's `auto` counts those too (`npm create aya-atomic@latest -- --update --program " +
+      'kprobe`).'
+    );
+  }
+  if (o.attach !== 'auto') return `The kprobe counts each call of \`${o.attach}\`.`;
+  return (
+    '`auto` counts execve from 64-bit and, where the kernel runs them, 32-bit programs: their entries differ, and the ' +
+    'loader attaches to each that /proc/kallsyms lists (the native one, then `__ia32_compat_sys_execve` or ' +
+    '`__arm64_compat_sys_execve`). `execveat` (what `fexecve` calls) is a system call of its own and is not counted: ' +
+    "to count it too, add its entries to the symbols `attach` resolves in the loader's `src/program.rs` " +
+    '(`syscall_entries("execveat")`).'
+  );
+}
+
 export function generatedReadme(o: Options, version: string): string {
   const outcome = counterOutcome(o.map, o.ordering);
   const isDir = o.toolchain.includes('/');
@@ -118,7 +142,7 @@ export function generatedReadme(o: Options, version: string): string {
   const attachText =
     o.program === 'kprobe'
       ? o.attach === 'auto'
-        ? "kprobe on execve's syscall symbol, resolved at run time from /proc/kallsyms (`__x64_sys_execve` on x86-64, `__arm64_sys_execve` on arm64)"
+        ? "kprobe on execve's system call entries, found at run time in /proc/kallsyms: the native one and, where the kernel runs 32-bit programs, the compat one (`__x64_sys_execve` and `__ia32_compat_sys_execve` on x86-64, `__arm64_sys_execve` and `__arm64_compat_sys_execve` on arm64)"
         : `kprobe on \`${o.attach}\``
       : `tracepoint \`${o.attach}\``;
   const orderingLine = outcome.orderingApplies
@@ -142,7 +166,7 @@ kernel events in a BPF map, and a loader prints the total and the rate every sec
 cargo xtask doctor                  # what the build needs; the command that installs anything missing
 ${
   selftest
-    ? 'cargo xtask run -- --selftest 1000  # build, attach, and prove it counts 1000 runs of `true` (sudo -E)'
+    ? 'cargo xtask run -- --selftest 1000  # build, attach, run `true` 1000 times: it must count them (sudo -E)'
     : "cargo xtask run -- --check        # build; the kernel's verifier judges the program (sudo -E)"
 }
 cargo xtask run                     # attach and print the count every second until Ctrl-C
@@ -158,28 +182,32 @@ as root. ${attachOther}
 
 | file | edit it to change |
 |---|---|
-| \`${o.name}-ebpf/src/program.rs\` | the ${o.program} program \`count_calls\` (and the empty \`baseline\` the bench needs) |
+| \`${o.name}-ebpf/src/program.rs\` | the ${o.program} program \`count_calls\` (and the bench's empty \`baseline\`, built for the bench only) |
 | \`${o.name}-ebpf/src/map.rs\` | the map that holds the counter, and its lookup-and-add |
 | \`${o.name}-ebpf/src/counter.rs\` | the add itself; an ordering other than relaxed takes effect only with \`EBPF_CPU = "v3"\` |
 | \`${o.name}-common/src/lib.rs\` | the names and types both sides share |
-| \`${o.name}/src/main.rs\` | the loader: command line, \`--check\`, \`--selftest\`, watch mode, exit codes |
+| \`${o.name}/src/main.rs\` | the loader: command line, \`--check\`, attach, watch mode |
 | \`${o.name}/src/program.rs\` | where and how the loader attaches (\`DEFAULT_ATTACH\`) |
 | \`${o.name}/src/map.rs\` | how the loader reads the counter |
-| \`${o.name}/src/bench.rs\` | \`--bench\`; delete it with its \`mod\` line, the \`bench\` field and its \`if\` in main.rs if unwanted |
-| \`${o.name}/build.rs\` | how the eBPF crate is built and embedded |
+| \`${o.name}/src/selftest.rs\` | \`--selftest\`, and its verdict with its tests |
+| \`${o.name}/src/exit.rs\` | the exit codes, and how errors are printed |
+| \`${o.name}/src/bench.rs\` | \`--bench\`, built only with the loader's \`bench\` feature (\`cargo xtask bench\` turns it on) |
+| \`${o.name}/tests/object.rs\` | \`cargo test\`: the names and sizes both sides share, checked against the embedded object |
+| \`${o.name}/build.rs\` | how the eBPF crate is built and embedded (through \`xtask/src/ebpf.rs\`) |
 | \`.cargo/config.toml\` | the eBPF toolchain (\`EBPF_TOOLCHAIN\`) and the BPF cpu (\`EBPF_CPU\`); the \`xtask\` alias |
-| \`xtask/src/\` | \`cargo xtask\`: doctor, verify, run, bench, vm (std only) |
+| \`xtask/src/\` | \`cargo xtask\`: doctor, verify, run, bench, vm; \`ebpf.rs\`, how the eBPF crate is built (std only) |
 | \`aya-atomic.toml\` | the options this workspace was generated with |
 
 ## What the ordering and the map compile to
 
-${outcome.atomic ? ATOMIC_PARAGRAPH : PER_CPU_PARAGRAPH}
+${outcome.atomic ? ATOMIC_PARAGRAPH : PER_CPU_PARAGRAPH}${o.map.startsWith('lru') ? `\n\n${LRU_PARAGRAPH}` : ''}
 Your choice is in bold; the kernel in each cell is what the map and the add need together.
 
 ${compilesToTable(o.map, o.ordering)}
 
-Minimum kernels: arrays and hash maps 3.19, per-CPU maps 4.6, LRU maps 4.10, kprobe programs 4.1, tracepoints 4.7,
-\`atomic_fetch_add\` 5.12 (arm64 JIT 5.18). A ${o.program}: ${programFacts[o.program].hint}.
+Minimum kernels, from the kernel's history (the oldest kernel this was run on is 5.10, see "Verified on"): arrays and
+hash maps 3.19, kprobe programs 4.1, per-CPU maps 4.6, tracepoints 4.7, LRU maps 4.10, \`atomic_fetch_add\` 5.12.
+A ${o.program}: ${programFacts[o.program].hint}.
 To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/release/${o.name}-ebpf\`.
 
 ## Options chosen
@@ -193,6 +221,17 @@ To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/releas
 | eBPF toolchain | \`${o.toolchain}\` |
 | BPF cpu | \`${outcome.cpu}\` |
 | minimum kernel | ${kernel} |
+
+## What it counts, and what \`--selftest\` proves
+
+${countedText(o)}
+
+\`--selftest N\` runs \`true\` N times, from one thread per CPU, so that the add is made from every CPU at once, and
+compares the counter's growth with N. The program counts every execve on the machine, so on a host other processes'
+count too: it demands at least N, and a program that counts some events twice, or loses a few updates while other
+processes add more, can pass there. In a VM where nothing else runs (\`cargo xtask vm\`), \`--exact\` demands exactly N,
+which catches both. Whether a non-atomic add loses an update within N runs is chance all the same: \`cargo xtask bench\`
+compares millions of contended events with the count.
 
 ## Prerequisites
 
@@ -236,7 +275,7 @@ ${verifiedOn(o)}
 | 3 | rejected by the kernel's verifier (the log is printed) | |
 | 4 | permission denied: not root, no \`CAP_BPF\` and \`CAP_PERFMON\`, or tracefs unreadable | |
 | 5 | cannot attach: symbol or tracepoint missing, no kprobe support, tracefs not mounted | |
-| 6 | \`--selftest\` failed: the counter grew too little, or went backwards (reset) | |
+| 6 | \`--selftest\` failed: the counter grew too little (with \`--exact\`: or too much), or went backwards (reset) | |
 | 10 | | a prerequisite is missing (\`cargo xtask doctor\` says which) |
 | 11 | | a build or clippy failed |
 | 12 | | \`vm\`: a kernel rejected the program or counted too few |
@@ -264,7 +303,9 @@ npm create aya-atomic@latest ../other-dir -- --config aya-atomic.toml --yes
 ## Licence
 
 Userspace code: MIT or Apache-2.0 (\`LICENSE-MIT\`, \`LICENSE-APACHE\`). eBPF code: MIT or GPL-2.0-only (\`LICENSE-MIT\`,
-\`LICENSE-GPL2\`); the kernel requires a GPL-compatible licence for the helpers the program calls.
+\`LICENSE-GPL2\`). The program declares the GPL-compatible licence "Dual MIT/GPL" to the kernel: it calls no helper that
+needs one (only map lookups and updates), but a GPL-only helper you add later (\`bpf_probe_read_kernel\`,
+\`bpf_trace_printk\`, …) then works.
 `;
 }
 

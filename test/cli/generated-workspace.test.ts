@@ -46,6 +46,16 @@ const EBPF_TYPE: Record<MapKind, string> = {
   'lru-hash': 'LruHashMap',
   'lru-per-cpu-hash': 'LruPerCpuHashMap',
 };
+// An LRU map's insert takes a free entry before it looks for the key, evicting one when it finds none: with
+// per-CPU LRU lists the racing CPU takes one of its own (scripts/lru-room, docs/bpf-atomics.md).
+const LRU: Record<MapKind, boolean> = {
+  array: false,
+  'per-cpu-array': false,
+  hash: false,
+  'per-cpu-hash': false,
+  'lru-hash': true,
+  'lru-per-cpu-hash': true,
+};
 const RUST_ORDERING: Record<Ordering, string> = {
   relaxed: 'Relaxed',
   acquire: 'Acquire',
@@ -183,6 +193,14 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
     expect(map).toContain(EBPF_TYPE[c.map]);
     if (HASH[c.map]) expect(map).toMatch(/insert\(KEY, 1, BPF_NOEXIST\.into\(\)\)/);
     else expect(map).not.toMatch(/insert\(/);
+    // One entry for the one key, whatever the map; an LRU map with per-CPU lists.
+    expect(read(c, `${c.name}-common/src/lib.rs`)).toMatch(/^pub const MAX_ENTRIES: u32 = 1;$/m);
+    const flags = LRU[c.map] ? 'BPF_F_NO_COMMON_LRU' : '0';
+    expect(map.replace(/\s+/g, ' ')).toContain(`::with_max_entries(MAX_ENTRIES, ${flags});`);
+    // The bench's empty program exists only in a build with the `bench` feature.
+    const program = read(c, `${ebpf}/src/program.rs`);
+    expect(program).toMatch(new RegExp(`#\\[cfg\\(feature = "bench"\\)\\]\n#\\[${c.program}\\]\npub fn baseline`));
+    expect(program.match(/#\[(kprobe|tracepoint)\]/g)).toHaveLength(2);
   });
 
   it('sets the BPF cpu its ordering needs, in the one place, and no rust-toolchain.toml', () => {
@@ -231,7 +249,9 @@ describe('the xtask', () => {
   it('is the same in every workspace: no project-specific line', () => {
     const reference = combos[0];
     const files = filesIn(path.join(reference.dir, 'xtask'));
-    expect(files).toEqual(expect.arrayContaining(['Cargo.toml', 'src/main.rs', 'src/doctor.rs', 'src/verify.rs']));
+    expect(files).toEqual(
+      expect.arrayContaining(['Cargo.toml', 'src/lib.rs', 'src/ebpf.rs', 'src/main.rs', 'src/doctor.rs']),
+    );
     for (const c of combos.slice(1)) {
       expect(filesIn(path.join(c.dir, 'xtask'))).toEqual(files);
       for (const f of files) expect(read(c, `xtask/${f}`), `${c.name}: xtask/${f}`).toBe(read(reference, `xtask/${f}`));
@@ -260,6 +280,9 @@ describe('the xtask', () => {
       expect(names).toEqual(
         expect.arrayContaining(['stable', 'toolchain', 'rust-src', 'bpf-linker', 'qemu', 'busybox']),
       );
+      // The LLVM check runs when bpf-linker is there to link with.
+      const linker = report.checks.find((check: { name: string }) => check.name === 'bpf-linker');
+      expect(names.includes('llvm'), doctor.stdout).toBe(linker.ok);
       for (const check of report.checks) {
         expect(check).toEqual(
           expect.objectContaining({ ok: expect.any(Boolean), detail: expect.any(String), fix: expect.any(String) }),
@@ -273,6 +296,79 @@ describe('the xtask', () => {
     },
     120_000,
   );
+});
+
+// The workspace's own tests and lints, where the eBPF toolchain need not be: AYA_BUILD_SKIP=1 builds the loader
+// without its eBPF object (the tests that read the object say they are ignored; test/real/plain-cargo.test.ts runs
+// them with the object). clippy runs with the workspace's lints (clippy::pedantic) and every feature, on each map
+// kind once, both program types among them.
+describe('cargo test and clippy in the generated workspace (AYA_BUILD_SKIP=1)', () => {
+  const byMap = MAPS.map((map) => combos.find((c) => c.map === map && c.ordering === 'seqcst')!);
+  const env = {
+    CARGO_TARGET_DIR: path.join(os.tmpdir(), 'create-aya-atomic-fast-target'),
+    CARGO_TERM_COLOR: 'never',
+    AYA_BUILD_SKIP: '1',
+  };
+
+  it.skipIf(!hasCargo).each(byMap)(
+    '$map ($program): cargo clippy --workspace --all-targets --all-features -D warnings',
+    async (c) => {
+      const args = ['clippy', '--locked', '--workspace', '--all-targets', '--all-features', '--', '-D', 'warnings'];
+      const r = await run('cargo', args, c.dir, env);
+      expect(r.code, r.out.slice(-6000)).toBe(0);
+      expect(r.out).toMatch(/AYA_BUILD_SKIP: the loader has no eBPF program/);
+    },
+    600_000,
+  );
+
+  it.skipIf(!hasCargo).each(byMap.filter((c) => c.map === 'array' || c.map === 'per-cpu-array'))(
+    '$map ($program): cargo test --workspace --all-features runs the unit tests, and says the object tests are ignored',
+    async (c) => {
+      // Every feature: the bench's options meet the others' on one command line.
+      const r = await run('cargo', ['test', '--locked', '--workspace', '--all-features'], c.dir, env);
+      expect(r.code, r.out.slice(-6000)).toBe(0);
+      const passed = (name: string) => new RegExp(`^test ${name} \\.\\.\\. ok$`, 'm');
+      for (const name of [
+        'selftest::tests::demands_exactly_the_runs_when_asked',
+        'selftest::tests::fails_a_short_count',
+        'selftest::tests::a_counter_that_went_down_was_reset',
+        'exit::tests::says_each_cause_once',
+        'exit::tests::a_rejection_is_3_with_the_verifier_log',
+        'ebpf::tests::finds_the_llvm_that_ldd_resolved',
+        'command_line_is_consistent',
+      ])
+        expect(r.stdout).toMatch(passed(name));
+      if (c.program === 'kprobe')
+        expect(r.stdout).toMatch(passed('program::tests::counts_the_native_and_the_compat_entries'));
+      const ignored =
+        /^test has_the_program_the_loader_attaches \.\.\. ignored, built with AYA_BUILD_SKIP: no eBPF object$/m;
+      expect(r.stdout).toMatch(ignored);
+    },
+    600_000,
+  );
+});
+
+// A kernel symbol may have 128 characters, a tracepoint 256: the loader's DEFAULT_ATTACH line is then laid out as
+// rustfmt lays it out (broken after `=`, or whole when even that does not fit), so `cargo fmt --check` passes.
+describe.skipIf(!hasRustfmt)('long attach targets', () => {
+  const targets = [
+    ['kprobe', `__x64_sys_${'a'.repeat(60)}`],
+    ['kprobe', `s${'y'.repeat(127)}`],
+    ['tracepoint', `${'c'.repeat(100)}/${'e'.repeat(100)}`],
+  ] as const;
+  it.each(targets)('%s: a long target (case %#) is rustfmt-clean', async (program, attach) => {
+    const dir = makeTmp('long-attach');
+    const r = await runCli(['w', '--program', program, '--attach', attach, '--yes', '--no-git', '--no-verify'], {
+      cwd: dir,
+    });
+    expect(r.code, show(r)).toBe(0);
+    const file = path.join(dir, 'w', 'w', 'src', 'program.rs');
+    const fmt = await run('rustfmt', ['--check', '--edition', '2024', file], dir);
+    expect(fmt.code, fmt.out).toBe(0);
+    expect(fs.readFileSync(file, 'utf8').replace(/=\n\s+"/, '= "')).toContain(
+      `pub const DEFAULT_ATTACH: &str = "${attach}";`,
+    );
+  });
 });
 
 describe('the shipped Cargo.lock', () => {

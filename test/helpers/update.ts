@@ -14,8 +14,8 @@ export const NEXT = '9.0.0';
  * where the tests make their own edits), and one new file in the common crate.
  */
 export const NEXT_CHANGES = {
-  prepended: ['LICENSE-MIT', 'rustfmt.toml', 'xtask/src/main.rs', '{{crate}}-common/src/lib.rs', '.cargo/config.toml'],
-  added: '{{crate}}-common/src/extra.rs',
+  prepended: ['LICENSE-MIT', 'rustfmt.toml', 'xtask/src/main.rs', '@crate@-common/src/lib.rs', '.cargo/config.toml'],
+  added: '@crate@-common/src/extra.rs',
 };
 const FIRST_LINE: Record<string, string> = {
   'LICENSE-MIT': 'Changed by the next version.\n',

@@ -92,19 +92,19 @@ describe('inspectTarget', () => {
 });
 
 describe('the names a template forbids, derived from the template itself', () => {
-  /** A template directory as the package ships one (paths with {{crate}}, _gitignore for .gitignore). */
+  /** A template directory as the package ships one (paths with @crate@, _gitignore for .gitignore). */
   function template(lock: string, gitignore: string): string {
     const t = fresh();
     const ws = path.join(t, 'workspace');
-    for (const d of ['xtask/src', '{{crate}}/src', '{{crate}}-ebpf/src', '.cargo'])
+    for (const d of ['xtask/src', '@crate@/src', '@crate@-ebpf/src', '.cargo'])
       fs.mkdirSync(path.join(ws, d), { recursive: true });
     for (const f of [
       'Cargo.toml',
       'LICENSE-MIT',
       'rustfmt.toml',
       'xtask/src/main.rs',
-      '{{crate}}/src/main.rs',
-      '{{crate}}-ebpf/src/main.rs',
+      '@crate@/src/main.rs',
+      '@crate@-ebpf/src/main.rs',
       '.cargo/config.toml',
     ]) {
       fs.writeFileSync(path.join(ws, f), '');
@@ -117,11 +117,11 @@ describe('the names a template forbids, derived from the template itself', () =>
     'version = 4',
     '',
     '[[package]]',
-    'name = "{{crate}}"',
+    'name = "@crate@"',
     'version = "0.1.0"',
     '',
     '[[package]]',
-    'name = "{{crate}}-ebpf"',
+    'name = "@crate@-ebpf"',
     'version = "0.1.0"',
     '',
     '[[package]]',

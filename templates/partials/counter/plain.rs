@@ -1,7 +1,7 @@
 //! The counter's add: core only, no aya.
 //!
 //! `increment` compiles to a plain load, add and store: no atomic instruction, BPF cpu generic,
-//! any kernel with per-CPU maps (>= 4.6). The chosen ordering (`{{ordering}}`) does not apply.
+//! any kernel with per-CPU maps (>= 4.6). The chosen ordering (`@ordering@`) does not apply.
 //!
 //! No atomic is needed: each CPU has its own slot in a per-CPU map, and a kprobe or tracepoint
 //! program cannot nest on one CPU (the kernel skips it while one runs there), so nothing else

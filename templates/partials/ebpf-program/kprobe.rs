@@ -1,5 +1,5 @@
-//! The program: a kprobe (kernel >= 4.1) counting calls of the kernel function the loader attaches
-//! it to at run time (`--attach`; default `{{attach}}`; `auto`: execve's syscall symbol).
+//! The program: a kprobe (kernel >= 4.1) counting calls of the kernel functions the loader attaches
+//! it to at run time (`--attach`; default `@attach@`; `auto`: execve's system call entries).
 
 use aya_ebpf::{macros::kprobe, programs::ProbeContext};
 
@@ -12,7 +12,9 @@ pub fn count_calls(_ctx: ProbeContext) -> u32 {
     0
 }
 
-/// An empty program: `--bench` subtracts its cost. Keep the name equal to `BASELINE_NAME`.
+/// An empty program that `--bench` runs beside `count_calls`, to subtract what any program costs.
+/// Only a loader built for the bench carries it (feature `bench`). Keep it `BASELINE_NAME`.
+#[cfg(feature = "bench")]
 #[kprobe]
 pub fn baseline(_ctx: ProbeContext) -> u32 {
     0

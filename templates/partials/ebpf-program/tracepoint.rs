@@ -1,5 +1,5 @@
 //! The program: a tracepoint (kernel >= 4.7; a stable ABI; needs no kprobe support) counting the
-//! events the loader attaches it to at run time (`--attach`; default `{{attach}}`).
+//! events the loader attaches it to at run time (`--attach`; default `@attach@`).
 
 use aya_ebpf::{macros::tracepoint, programs::TracePointContext};
 
@@ -12,7 +12,9 @@ pub fn count_calls(_ctx: TracePointContext) -> u32 {
     0
 }
 
-/// An empty program: `--bench` subtracts its cost. Keep the name equal to `BASELINE_NAME`.
+/// An empty program that `--bench` runs beside `count_calls`, to subtract what any program costs.
+/// Only a loader built for the bench carries it (feature `bench`). Keep it `BASELINE_NAME`.
+#[cfg(feature = "bench")]
 #[tracepoint]
 pub fn baseline(_ctx: TracePointContext) -> u32 {
     0

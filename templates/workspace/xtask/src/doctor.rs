@@ -2,9 +2,17 @@
 //! command that installs it. QEMU and a static busybox are optional: only `cargo xtask vm` needs
 //! them. JSON: `{"ok":…,"checks":[{"name","ok","detail","fix","optional"?},…]}`.
 
-use std::{env, fs, path::Path, process::Command};
+use std::{
+    env,
+    fmt::Write as _,
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
 
-use crate::{ebpf_tool, exit, toolchain};
+use xtask::ebpf::{self, Toolchain};
+
+use crate::exit;
 
 /// The oldest stable Rust that builds the loader (aya 0.14's rust-version).
 const MIN_STABLE: (u32, u32) = (1, 87);
@@ -22,11 +30,9 @@ pub fn run(json: bool) -> u8 {
     let ok = checks
         .iter()
         .all(|check| check.found.is_ok() || check.optional);
-    let (open, close) = ('{', '}'); // JSON braces, kept out of format strings.
     if json {
         let checks: Vec<String> = checks.iter().map(to_json).collect();
-        let checks = checks.join(",");
-        println!("{open}\"ok\":{ok},\"checks\":[{checks}]{close}");
+        println!("{{\"ok\":{ok},\"checks\":[{}]}}", checks.join(","));
     } else {
         checks.iter().for_each(print);
     }
@@ -34,11 +40,9 @@ pub fn run(json: bool) -> u8 {
 }
 
 fn checks() -> Vec<Check> {
-    let toolchain = toolchain();
-    let dir = toolchain.contains('/');
+    let toolchain = Toolchain::from_env();
     let mut checks = Vec::new();
-    let mut check = |name, found, fix: &str, optional| {
-        let fix = fix.to_owned();
+    let mut check = |name, found, fix: String, optional| {
         checks.push(Check {
             name,
             found,
@@ -46,115 +50,182 @@ fn checks() -> Vec<Check> {
             optional,
         });
     };
-    if !dir {
-        let rustup = output(Command::new("rustup").arg("--version"));
+    if let Toolchain::Rustup(_) = toolchain {
+        let rustup = ebpf::first_line(Command::new("rustup").arg("--version"));
         let fix = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh";
-        check("rustup", rustup, fix, false);
+        check("rustup", rustup, fix.to_owned(), false);
     }
-    let stable = output(Command::new("rustc").arg("--version")).and_then(|version| {
-        let number = version.split([' ', '-']).nth(1).unwrap_or_default();
-        let mut parts = number.split('.').map(|part| part.parse().unwrap_or(0));
-        let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        let (major, minor) = MIN_STABLE;
-        match found >= MIN_STABLE {
-            true => Ok(version),
-            false => Err(format!("{number}: the loader needs >= {major}.{minor}")),
-        }
-    });
+    let stable = ebpf::first_line(Command::new("rustc").arg("--version")).and_then(stable_enough);
+    let fix = "rustup update stable (or install Rust >= 1.87)";
+    check("stable", stable, fix.to_owned(), false);
+
+    let (name, install, rust_src) = match &toolchain {
+        Toolchain::Rustup(name) => (
+            name.clone(),
+            format!("rustup toolchain install {name} --component rust-src"),
+            format!("rustup component add rust-src --toolchain {name}"),
+        ),
+        Toolchain::Dir(dir) => (
+            dir.display().to_string(),
+            "sudo apt-get install rustc-web cargo-web rust-web-src (Debian 12)".to_owned(),
+            "sudo apt-get install rust-web-src".to_owned(),
+        ),
+    };
+    let cargo = ebpf::first_line(toolchain.command("cargo").arg("--version"));
+    let found = cargo.and_then(|_| toolchain.version());
     check(
-        "stable",
-        stable,
-        "rustup update stable (or install Rust >= 1.87)",
+        "toolchain",
+        found.map(|v| format!("{name}: {v}")),
+        install,
         false,
     );
+    check("rust-src", library_source(&toolchain), rust_src, false);
 
-    let rustc = output(ebpf_tool("rustc").arg("--version"));
-    let found = rustc.and_then(|rustc| output(ebpf_tool("cargo").arg("-V")).map(|_| rustc));
-    let found = found.map(|rustc| format!("{toolchain}: {rustc}"));
-    let fix = match dir {
-        true => "sudo apt-get install rustc-web cargo-web rust-web-src (Debian 12)".to_owned(),
-        false => format!("rustup toolchain install {toolchain} --component rust-src"),
-    };
-    check("toolchain", found, &fix, false);
-    let sysroot = output(ebpf_tool("rustc").args(["--print", "sysroot"]));
-    let src = sysroot.and_then(|sysroot| {
-        let lock = Path::new(&sysroot).join("lib/rustlib/src/rust/library/Cargo.lock");
-        match lock.is_file() {
-            true => Ok(lock.display().to_string()),
-            false => Err(format!("{} is missing", lock.display())),
-        }
-    });
-    let fix = match dir {
-        true => "sudo apt-get install rust-web-src".to_owned(),
-        false => format!("rustup component add rust-src --toolchain {toolchain}"),
-    };
-    check("rust-src", src, &fix, false);
-    // bpf-linker's LLVM must read the toolchain's bitcode: build it against the same LLVM.
-    let verbose = output(ebpf_tool("rustc").arg("-vV")).unwrap_or_default();
-    let llvm = verbose
-        .lines()
-        .find_map(|line| line.strip_prefix("LLVM version: "));
-    let fix = match (dir, llvm.and_then(|version| version.split('.').next())) {
-        (true, Some(n)) => format!(
-            "sudo apt-get install llvm-{n}-dev libpolly-{n}-dev libzstd-dev zlib1g-dev clang && \
-             LLVM_PREFIX=/usr/lib/llvm-{n} cargo install --locked bpf-linker"
-        ),
-        _ => "cargo install bpf-linker (or, faster: cargo binstall bpf-linker)".to_owned(),
-    };
-    let linker = output(Command::new("bpf-linker").arg("--version"));
-    check("bpf-linker", linker, &fix, false);
+    let linker = ebpf::first_line(Command::new("bpf-linker").arg("--version"));
+    let llvm = toolchain.llvm_version();
+    let major = llvm.as_deref().ok().and_then(ebpf::llvm_major);
+    check(
+        "bpf-linker",
+        linker.clone(),
+        install_bpf_linker(&toolchain, major),
+        false,
+    );
+    if linker.is_ok() {
+        let found = llvm.and_then(|version| links(&toolchain, &version));
+        check("llvm", found, install_bpf_linker(&toolchain, major), false);
+    }
 
     let (qemu, package) = match env::consts::ARCH {
         "x86_64" => ("qemu-system-x86_64", "qemu-system-x86"),
         "aarch64" => ("qemu-system-aarch64", "qemu-system-arm"),
         _ => ("qemu-system-riscv64", "qemu-system-misc"),
     };
-    let found = output(Command::new(qemu).arg("--version"));
+    let found = ebpf::first_line(Command::new(qemu).arg("--version"));
     check(
         "qemu",
         found,
-        &format!("sudo apt-get install {package}"),
+        format!("sudo apt-get install {package}"),
         true,
     );
-    let path = env::var_os("PATH").unwrap_or_default();
-    let busybox = env::split_paths(&path)
-        .map(|dir| dir.join("busybox"))
-        .find(|b| b.is_file());
-    let busybox = match busybox {
+    let busybox = match on_path("busybox") {
         None => Err("not found on PATH".to_owned()),
         Some(b) if is_static(&fs::read(&b).unwrap_or_default()) => Ok(b.display().to_string()),
         Some(b) => Err(format!("{} is not linked statically", b.display())),
     };
-    check(
-        "busybox",
-        busybox,
-        "sudo apt-get install busybox-static",
-        true,
-    );
+    let fix = "sudo apt-get install busybox-static".to_owned();
+    check("busybox", busybox, fix, true);
     checks
 }
 
-/// The first line of what `command` prints when it succeeds, or why it did not.
-fn output(command: &mut Command) -> Result<String, String> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    let output = command
-        .output()
-        .map_err(|err| format!("{program}: {err}"))?;
-    let (stdout, stderr) = (&output.stdout, &output.stderr);
-    let text = String::from_utf8_lossy(if output.status.success() {
-        stdout
+/// `rustc --version` if it is at least `MIN_STABLE`.
+fn stable_enough(version: String) -> Result<String, String> {
+    let number = version.split([' ', '-']).nth(1).unwrap_or_default();
+    let mut parts = number.split('.').map(|part| part.parse().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found >= MIN_STABLE {
+        Ok(version)
     } else {
-        stderr
-    });
-    let line = text.lines().next().unwrap_or("failed").to_owned();
-    if output.status.success() {
-        Ok(line)
-    } else {
-        Err(line)
+        let (major, minor) = MIN_STABLE;
+        Err(format!("{number}: the loader needs >= {major}.{minor}"))
     }
 }
 
-/// Whether a 64-bit little-endian ELF file has no PT_INTERP program header (no dynamic loader).
+/// The toolchain's library source, which `-Z build-std` builds `core` from.
+fn library_source(toolchain: &Toolchain) -> Result<String, String> {
+    let sysroot = ebpf::first_line(toolchain.command("rustc").args(["--print", "sysroot"]))?;
+    let lock = Path::new(&sysroot).join("lib/rustlib/src/rust/library/Cargo.lock");
+    if lock.is_file() {
+        Ok(lock.display().to_string())
+    } else {
+        Err(format!("{} is missing", lock.display()))
+    }
+}
+
+/// Whether bpf-linker, given the eBPF rustc's own libLLVM as the build script gives it, links
+/// that rustc's bitcode. bpf-linker does not say which LLVM it was built for, and reading bitcode
+/// of a newer LLVM fails ("Invalid record"): only a trial link tells.
+fn links(toolchain: &Toolchain, version: &str) -> Result<String, String> {
+    let library = toolchain.llvm_library()?;
+    let named = ebpf::llvm_major(&library.file_name().unwrap_or_default().to_string_lossy());
+    if named.is_some() && named != ebpf::llvm_major(version) {
+        let library = library.display();
+        return Err(format!("rustc reports LLVM {version} but loads {library}"));
+    }
+    let dir = env::temp_dir().join(format!("xtask-doctor-{}", std::process::id()));
+    let linked = trial_link(toolchain, &library, &dir);
+    let _ = fs::remove_dir_all(&dir);
+    linked?;
+    Ok(format!(
+        "LLVM {version} ({}): bpf-linker links the toolchain's bitcode",
+        library.display()
+    ))
+}
+
+/// Compiles an empty crate to bitcode with the eBPF rustc, and links it with bpf-linker.
+fn trial_link(toolchain: &Toolchain, library: &Path, dir: &Path) -> Result<(), String> {
+    let failed = |err: std::io::Error| err.to_string();
+    fs::create_dir_all(dir).map_err(failed)?;
+    fs::write(dir.join("empty.rs"), "#![feature(no_core)]\n#![no_core]\n").map_err(failed)?;
+    let mut rustc = toolchain.command("rustc");
+    rustc.args([
+        "--crate-type=lib",
+        "--target=bpfel-unknown-none",
+        "--emit=llvm-bc",
+    ]);
+    rustc
+        .arg("-o")
+        .arg(dir.join("empty.bc"))
+        .arg(dir.join("empty.rs"));
+    ebpf::first_line(&mut rustc).map_err(|why| format!("rustc cannot write bitcode: {why}"))?;
+    let llvm = ebpf::llvm_dir(library, &dir.join("llvm")).map_err(failed)?;
+    let mut linker = Command::new("bpf-linker");
+    linker
+        .arg("-o")
+        .arg(dir.join("empty.o"))
+        .arg(dir.join("empty.bc"));
+    linker.env(
+        "LD_LIBRARY_PATH",
+        ebpf::ld_library_path(&llvm).map_err(|e| e.to_string())?,
+    );
+    let output = linker.output().map_err(failed)?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Its last words: the LLVM error, or the panic, rather than the backtrace after it.
+    let why = stderr
+        .lines()
+        .map(str::trim)
+        .rfind(|line| line.contains("error") || line.contains("Invalid") || line.contains("LLVM"));
+    let library = library.display();
+    Err(format!(
+        "bpf-linker with {library}: {}",
+        why.unwrap_or("failed")
+    ))
+}
+
+/// How to install a bpf-linker that uses the eBPF toolchain's LLVM (`major`).
+fn install_bpf_linker(toolchain: &Toolchain, major: Option<u32>) -> String {
+    match (toolchain, major) {
+        (Toolchain::Dir(_), Some(n)) => format!(
+            "sudo apt-get install llvm-{n}-dev libpolly-{n}-dev libzstd-dev zlib1g-dev clang && \
+             LLVM_PREFIX=/usr/lib/llvm-{n} cargo install --locked bpf-linker"
+        ),
+        (_, Some(n)) => format!(
+            "cargo install bpf-linker (or cargo binstall bpf-linker), a release for LLVM {n}"
+        ),
+        _ => "cargo install bpf-linker (or, faster: cargo binstall bpf-linker)".to_owned(),
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|file| file.is_file())
+}
+
+/// Whether a 64-bit little-endian ELF file has no `PT_INTERP` program header (no dynamic loader).
 fn is_static(elf: &[u8]) -> bool {
     let field = |at: usize, len: usize| {
         let bytes = elf.get(at..at + len)?;
@@ -173,14 +244,14 @@ fn is_static(elf: &[u8]) -> bool {
 }
 
 fn print(check: &Check) {
-    let optional = if check.optional {
-        " (optional: for cargo xtask vm)"
-    } else {
-        ""
-    };
     match &check.found {
         Ok(found) => println!("✓ {:<10} {found}", check.name),
         Err(missing) => {
+            let optional = if check.optional {
+                " (optional: for cargo xtask vm)"
+            } else {
+                ""
+            };
             println!("✗ {:<10} {missing}{optional}", check.name);
             println!("  fix: {}", check.fix);
         }
@@ -188,29 +259,35 @@ fn print(check: &Check) {
 }
 
 fn to_json(check: &Check) -> String {
-    let string = |text: &str| {
-        let mut out = String::from('"');
-        for c in text.chars() {
-            match c {
-                '"' | '\\' => out.extend(['\\', c]),
-                c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-                c => out.push(c),
-            }
-        }
-        out + "\""
-    };
     let (ok, detail) = match &check.found {
         Ok(found) => (true, found),
         Err(missing) => (false, missing),
     };
-    let fix = string(if ok { "" } else { &check.fix });
-    let (name, detail) = (check.name, string(detail));
+    let fix = if ok { "" } else { &check.fix };
     let optional = if check.optional {
         ",\"optional\":true"
     } else {
         ""
     };
-    let fields = format!("\"name\":\"{name}\",\"ok\":{ok},\"detail\":{detail},\"fix\":{fix}");
-    let (open, close) = ('{', '}');
-    format!("{open}{fields}{optional}{close}")
+    format!(
+        "{{\"name\":\"{}\",\"ok\":{ok},\"detail\":{},\"fix\":{}{optional}}}",
+        check.name,
+        quoted(detail),
+        quoted(fix)
+    )
+}
+
+/// `text` as a JSON string.
+fn quoted(text: &str) -> String {
+    let mut json = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => json.extend(['\\', c]),
+            c if c < ' ' => {
+                let _ = write!(json, "\\u{:04x}", u32::from(c));
+            }
+            c => json.push(c),
+        }
+    }
+    json + "\""
 }

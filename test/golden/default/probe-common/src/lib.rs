@@ -1,18 +1,20 @@
-//! What the eBPF program (`probe-ebpf`) and the loader (`probe`) must agree on.
+//! What the eBPF program (`probe-ebpf`) and its loader (`probe`) must agree on. The loader's
+//! tests check these against the object it embeds, so a rename on one side fails `cargo test`.
 #![no_std]
 
-/// The map's key (an index for arrays) and value (the counter).
+/// The map's key: the index in an array, the key in a hash map.
 pub type Key = u32;
+/// The map's value: the counter.
 pub type Value = u64;
+
 /// The one key the counter lives under.
 pub const KEY: Key = 0;
-/// The map's capacity: 1 for arrays; room to spare for hash maps (an LRU map may evict early).
+/// The map's size: one entry, the counter.
 pub const MAX_ENTRIES: u32 = 1;
 
-// Keep equal to the names in `probe-ebpf` (its macros take them from identifiers).
-/// The map's name in the eBPF object.
+/// The map's name in the eBPF object: the name of the `static` that `#[map]` declares.
 pub const MAP_NAME: &str = "COUNTER";
-/// The counting program's name in the eBPF object.
+/// The counting program's name in the eBPF object: the name of its function.
 pub const PROGRAM_NAME: &str = "count_calls";
-/// An empty program the bench measures next to `PROGRAM_NAME`, to subtract what any program costs.
+/// The name of the empty program that only a loader built for the bench carries (`baseline`).
 pub const BASELINE_NAME: &str = "baseline";

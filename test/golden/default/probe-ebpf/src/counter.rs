@@ -1,10 +1,11 @@
 //! The counter's add: core only, no aya.
 //!
-//! `AtomicU64::fetch_add` does not exist on BPF (no compare-and-swap): the `atomic_xadd` intrinsic
-//! does the add. Its result is never used: at BPF cpu generic that is a compile error; at cpu v3
-//! with `Relaxed`, LLVM miscompiles it. The ordering takes effect at cpu v3 only (EBPF_CPU in
-//! .cargo/config.toml): `Relaxed` is a locked add, `lock *(u64 *)(rX + 0) += rY`, on any eBPF
-//! kernel; every other ordering is one fully ordered `atomic_fetch_add` (kernel >= 5.12).
+//! `AtomicU64::fetch_add` does not exist on BPF (the BPF targets have no compare-and-swap): the
+//! `atomic_xadd` intrinsic does the add. Its result is never used: at BPF cpu generic that is a
+//! compile error, and at cpu v3 with `Relaxed` LLVM miscompiles it. The ordering takes effect at
+//! cpu v3 only (`EBPF_CPU` in .cargo/config.toml): `Relaxed` is a locked add without fetch,
+//! `lock *(u64 *)(rX + 0) += rY`, on any eBPF kernel; every other ordering is one fully ordered
+//! `atomic_fetch_add` (kernel >= 5.12), as BPF has no acquire-only or release-only add.
 
 /// Adds 1 to the `u64` at `counter`, atomically, with `AtomicOrdering::Relaxed`.
 ///
@@ -20,6 +21,9 @@ pub unsafe fn increment(counter: *mut u64) {
 }
 
 /// A stand-in for the host build (rust-analyzer, `cargo check`), which stable Rust compiles.
+///
+/// # Safety
+/// As for the BPF version.
 #[cfg(not(target_arch = "bpf"))]
 pub unsafe fn increment(counter: *mut u64) {
     use core::sync::atomic::{AtomicU64, Ordering};

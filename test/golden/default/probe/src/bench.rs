@@ -1,6 +1,6 @@
-//! `--bench`: what the counter costs per event in the kernel, alone and contended, and whether any
-//! update was lost. Deleting this file, its `mod` line, the `bench` field of `Args` and its `if`
-//! in main.rs removes the bench and nothing else.
+//! `--bench` (feature `bench`: `cargo xtask bench`): what the counter costs per event in the
+//! kernel, alone and contended, and whether any update was lost. Without the feature, neither this
+//! file nor the empty program it compares with is built.
 //!
 //! How it measures:
 //! - `count_calls` and an empty program, `baseline`, are both attached to getppid, so every event
@@ -8,13 +8,13 @@
 //!   program's run time and run count; `count_calls` minus `baseline` per event is what the
 //!   counter costs, without what every program costs (mostly the kernel timing the run). Both are
 //!   measured on the same events, so noise from the machine mostly cancels in the difference.
-//! - getppid is called through syscall(2) (no libc cache) from one thread pinned to the first
-//!   allowed CPU (alone), then from one pinned thread per CPU (contended: a shared counter's
-//!   cache line moves between them). Wall time is not used: too noisy on virtual machines.
+//! - getppid is called through syscall(2) from one thread pinned to the first allowed CPU
+//!   (alone), then from one pinned thread per CPU (contended: a shared counter's cache line moves
+//!   between them). Wall time is not used: too noisy on virtual machines.
 //! - The count: the counter's growth against `count_calls`'s runs (fewer means lost updates) and
 //!   against the calls made (other processes' getppid calls count too).
 
-use std::{io, sync::Barrier, thread};
+use std::{sync::Barrier, thread};
 
 use anyhow::Context as _;
 use aya::{
@@ -22,20 +22,17 @@ use aya::{
     sys::{Stats, enable_stats},
 };
 use clap::value_parser;
-use common::{BASELINE_NAME, PROGRAM_NAME};
+use common::{BASELINE_NAME, MAP_NAME, PROGRAM_NAME};
 
-use crate::{map, program};
+use crate::{cpus, map, program};
 
 /// The map type, for the report.
 const MAP_TYPE: &str = "Array";
-/// JSON's braces, kept out of format strings.
-const OPEN: char = '{';
-const CLOSE: char = '}';
 
 #[derive(clap::Args)]
-pub struct Options {
+pub struct BenchArgs {
     /// Measure the counter's cost per event in the kernel, alone and contended (kernel >= 5.8)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["attach", "check", "runs"])]
     pub bench: bool,
     /// --bench: getppid calls per thread and run
     #[arg(
@@ -47,84 +44,103 @@ pub struct Options {
     #[arg(value_parser = value_parser!(u64).range(1..))]
     calls: u64,
     /// --bench: runs, alone and contended each
-    #[arg(long, value_name = "R", default_value_t = 9, requires = "bench")]
-    #[arg(value_parser = value_parser!(u64).range(1..))]
+    #[arg(
+        long = "runs",
+        id = "bench_runs",
+        value_name = "R",
+        default_value_t = 9
+    )]
+    #[arg(requires = "bench", value_parser = value_parser!(u64).range(1..))]
     runs: u64,
     /// --bench: print one JSON line instead of the table
     #[arg(long, requires = "bench")]
     json: bool,
 }
 
-/// Each program's nanoseconds per event in one run: (`count_calls`, `baseline`).
-type Sample = (f64, f64);
+/// Each program's nanoseconds per event in one run.
+struct Sample {
+    counter_ns: f64,
+    baseline_ns: f64,
+}
 
-pub fn run(ebpf: &mut Ebpf, options: &Options) -> anyhow::Result<()> {
+impl Sample {
+    /// What the counter costs: `count_calls` minus the empty `baseline`.
+    fn cost_ns(&self) -> f64 {
+        self.counter_ns - self.baseline_ns
+    }
+}
+
+/// A program's statistics while they are on.
+struct RunStats {
+    run_time_ns: u64,
+    runs: u64,
+}
+
+pub fn run(ebpf: &mut Ebpf, options: &BenchArgs) -> anyhow::Result<()> {
     program::load(ebpf, BASELINE_NAME)?;
+    let counter = ebpf.take_map(MAP_NAME).context("no counter map")?;
     let target = program::bench_target()?;
-    let attached = program::attach(ebpf, PROGRAM_NAME, &target)?;
-    program::attach(ebpf, BASELINE_NAME, &target)?;
-    let cpus = allowed_cpus()?;
+    // Both stay attached while these live: until the bench returns.
+    let counting = program::attach(ebpf, PROGRAM_NAME, &target)?;
+    let _baseline = program::attach(ebpf, BASELINE_NAME, &target)?;
+    let attached = &counting.target;
+    let cpus = cpus::allowed().context("cannot read the CPUs this process may use")?;
     // On while this file descriptor is open: the kernel turns them off when this process ends,
     // however it ends (Ctrl-C included), so the bench leaves no system setting changed.
-    let statistics = enable_stats(Stats::RunTime);
-    let _statistics =
-        statistics.context("cannot turn on BPF run-time statistics (kernel >= 5.8)")?;
+    let _statistics = enable_stats(Stats::RunTime)
+        .context("cannot turn on BPF run-time statistics (kernel >= 5.8)")?;
     // The counter is read first at the start and last at the end, so that a getppid from another
     // process in between counts in its growth as in the runs (an event in flight at a read can
     // still make `lost` off by a few).
-    let (total_before, runs_before) = (map::total(ebpf)?, stats(ebpf, PROGRAM_NAME)?.1);
-    let (mut alone, mut contended) = (Vec::new(), Vec::new());
+    let total_before = map::total(&counter)?;
+    let runs_before = stats(ebpf, PROGRAM_NAME)?.runs;
+    let mut alone = Vec::new();
+    let mut contended = Vec::new();
     for _ in 0..options.runs {
         alone.push(measure(ebpf, &cpus[..1], options.calls)?);
         contended.push(measure(ebpf, &cpus, options.calls)?);
     }
-    let program_runs = stats(ebpf, PROGRAM_NAME)?.1 - runs_before;
-    let counter_delta = map::total(ebpf)?.checked_sub(total_before);
+    let program_runs = stats(ebpf, PROGRAM_NAME)?.runs - runs_before;
+    let counter_delta = map::total(&counter)?.checked_sub(total_before);
     let counter_delta = counter_delta.context("the counter went down: it was reset")?;
     let calls_made = options.calls * options.runs * (1 + cpus.len() as u64);
     let lost = program_runs.saturating_sub(counter_delta);
-    let (calls, runs) = (options.calls, options.runs);
+    let calls = options.calls;
+    let runs = options.runs;
 
     if options.json {
         let alone = phase_json(&cpus[..1], &alone);
         let contended = phase_json(&cpus, &contended);
         println!(
-            "{OPEN}\"attached\":\"{attached}\",\"map\":\"{MAP_TYPE}\",\"calls\":{calls},\
+            "{{\"attached\":\"{attached}\",\"map\":\"{MAP_TYPE}\",\"calls\":{calls},\
              \"runs\":{runs},\"alone\":{alone},\"contended\":{contended},\
              \"calls_made\":{calls_made},\"program_runs\":{program_runs},\
-             \"counter_delta\":{counter_delta},\"lost\":{lost}{CLOSE}"
+             \"counter_delta\":{counter_delta},\"lost\":{lost}}}"
         );
         return Ok(());
     }
     println!(
         "bench: {PROGRAM_NAME} ({MAP_TYPE} counter) and the empty {BASELINE_NAME}, on {attached}"
     );
-    println!(
-        "load: {runs} runs of {calls} getppid calls per thread, alone on CPU {}",
-        cpus[0]
-    );
+    let first = cpus[0];
+    println!("load: {runs} runs of {calls} getppid calls per thread, alone on CPU {first}");
     println!("      and contended on CPUs {cpus:?}\n");
-    let columns = [
-        "",
-        "counter: ns/event, median (min to max)",
-        PROGRAM_NAME,
-        BASELINE_NAME,
-    ];
+    let heading = "counter: ns/event, median (min to max)";
     println!(
-        "  {:<10} {:<38} {:>11} {:>9}",
-        columns[0], columns[1], columns[2], columns[3]
+        "  {:<10} {heading:<38} {PROGRAM_NAME:>11} {BASELINE_NAME:>9}",
+        ""
     );
     for (label, samples) in [("alone", &alone), ("contended", &contended)] {
-        let [cost, min, max] = spread(samples.iter().map(|s| s.0 - s.1));
-        let counter = spread(samples.iter().map(|s| s.0))[0];
-        let baseline = spread(samples.iter().map(|s| s.1))[0];
+        let [cost, min, max] = spread(samples.iter().map(Sample::cost_ns));
+        let [counter, ..] = spread(samples.iter().map(|s| s.counter_ns));
+        let [baseline, ..] = spread(samples.iter().map(|s| s.baseline_ns));
         let cost = format!("{cost:+.1} ({min:+.1} to {max:+.1})");
         println!("  {label:<10} {cost:<38} {counter:>11.1} {baseline:>9.1}");
     }
     println!("\ncount: {calls_made} getppid calls made; {PROGRAM_NAME} ran {program_runs} times");
     println!("       and the counter grew by {counter_delta}");
     if lost > 0 {
-        let share = 100.0 * lost as f64 / program_runs as f64;
+        let share = 100.0 * ratio(lost, program_runs);
         println!("LOST: {lost} updates ({share:.3}% of the runs): the add is not atomic");
     } else if counter_delta < calls_made {
         println!("warning: the counter grew by less than the calls made");
@@ -134,49 +150,38 @@ pub fn run(ebpf: &mut Ebpf, options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A program's total run time (ns) and run count, while the statistics are on.
-fn stats(ebpf: &Ebpf, name: &str) -> anyhow::Result<(u64, u64)> {
+/// A program's total run time and run count, while the statistics are on.
+fn stats(ebpf: &Ebpf, name: &str) -> anyhow::Result<RunStats> {
     let program = ebpf.program(name).context("no such program")?;
     let info = program
         .info()
         .context("cannot read a program's statistics")?;
-    Ok((info.run_time().as_nanos() as u64, info.run_count()))
+    let run_time_ns = u64::try_from(info.run_time().as_nanos()).unwrap_or(u64::MAX);
+    Ok(RunStats {
+        run_time_ns,
+        runs: info.run_count(),
+    })
 }
 
 /// Calls getppid `calls` times on each of `cpus` at once; each program's ns per event.
 fn measure(ebpf: &Ebpf, cpus: &[usize], calls: u64) -> anyhow::Result<Sample> {
-    let before = [stats(ebpf, PROGRAM_NAME)?, stats(ebpf, BASELINE_NAME)?];
+    let counter_before = stats(ebpf, PROGRAM_NAME)?;
+    let baseline_before = stats(ebpf, BASELINE_NAME)?;
     call_getppid(cpus, calls)?;
-    let after = [stats(ebpf, PROGRAM_NAME)?, stats(ebpf, BASELINE_NAME)?];
-    let per_event = |i: usize| {
-        let (nanos, count) = (after[i].0 - before[i].0, after[i].1 - before[i].1);
-        nanos as f64 / count.max(1) as f64
+    let per_event = |name, before: RunStats| -> anyhow::Result<f64> {
+        let after = stats(ebpf, name)?;
+        let runs = (after.runs - before.runs).max(1);
+        Ok(ratio(after.run_time_ns - before.run_time_ns, runs))
     };
-    Ok((per_event(0), per_event(1)))
+    Ok(Sample {
+        counter_ns: per_event(PROGRAM_NAME, counter_before)?,
+        baseline_ns: per_event(BASELINE_NAME, baseline_before)?,
+    })
 }
 
-/// The CPUs this process may run on (its affinity mask), in order.
-fn allowed_cpus() -> anyhow::Result<Vec<usize>> {
-    // SAFETY: an all-zero cpu_set_t is a valid, empty set; the kernel writes at most its size.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `set` is a live cpu_set_t of the size given.
-    if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
-        return Err(io::Error::last_os_error()).context("cannot read this process's CPUs");
-    }
-    // SAFETY: every index is below CPU_SETSIZE, inside the set.
-    let cpus = (0..libc::CPU_SETSIZE as usize).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) });
-    Ok(cpus.collect())
-}
-
-/// Pins the calling thread to `cpu` (from `allowed_cpus`); whether that worked.
-fn pin_to(cpu: usize) -> bool {
-    // SAFETY: an all-zero cpu_set_t is a valid, empty set, and `cpu` is below CPU_SETSIZE; `set`
-    // is a live cpu_set_t of the size given; 0 is the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0
-    }
+#[expect(clippy::cast_precision_loss, reason = "values far below 2^52")]
+fn ratio(numerator: u64, denominator: u64) -> f64 {
+    numerator as f64 / denominator as f64
 }
 
 /// One thread per CPU in `cpus`, pinned there, each calling getppid `calls` times; they start
@@ -184,7 +189,7 @@ fn pin_to(cpu: usize) -> bool {
 fn call_getppid(cpus: &[usize], calls: u64) -> anyhow::Result<()> {
     let start = Barrier::new(cpus.len());
     let worker = |cpu: usize| {
-        let pinned = pin_to(cpu);
+        let pinned = cpus::pin(cpu);
         start.wait(); // Every thread gets here, pinned or not, so none waits forever.
         for _ in 0..calls {
             // SAFETY: getppid takes no arguments and cannot fail.
@@ -192,19 +197,16 @@ fn call_getppid(cpus: &[usize], calls: u64) -> anyhow::Result<()> {
         }
         pinned
     };
-    let pinned = thread::scope(|scope| {
+    thread::scope(|scope| {
         let threads: Vec<_> = cpus
             .iter()
             .map(|&cpu| scope.spawn(move || worker(cpu)))
             .collect();
-        // A thread that panicked counts as not pinned; the scope joins the rest.
-        threads
-            .into_iter()
-            .all(|thread| thread.join().unwrap_or(false))
-    });
-    pinned
-        .then_some(())
-        .context("cannot pin a bench thread to its CPU")
+        threads.into_iter().zip(cpus).try_for_each(|(thread, cpu)| {
+            let pinned = thread.join().expect("a bench thread panicked");
+            pinned.with_context(|| format!("cannot pin a bench thread to CPU {cpu}"))
+        })
+    })
 }
 
 /// Median, minimum and maximum.
@@ -212,31 +214,44 @@ fn spread(values: impl Iterator<Item = f64>) -> [f64; 3] {
     let mut values: Vec<f64> = values.collect();
     values.sort_by(f64::total_cmp);
     let last = values.len() - 1;
-    let median = (values[last / 2] + values[last.div_ceil(2)]) / 2.0;
+    let median = f64::midpoint(values[last / 2], values[last.div_ceil(2)]);
     [median, values[0], values[last]]
 }
 
 /// One phase (alone or contended) as JSON; the field names are what `npm run bench:kernel` reads.
 fn phase_json(cpus: &[usize], samples: &[Sample]) -> String {
     let json = |[median, min, max]: [f64; 3]| {
-        format!("{OPEN}\"median\":{median:.3},\"min\":{min:.3},\"max\":{max:.3}{CLOSE}")
+        format!("{{\"median\":{median:.3},\"min\":{min:.3},\"max\":{max:.3}}}")
     };
-    let cost = json(spread(samples.iter().map(|s| s.0 - s.1)));
-    let counter = json(spread(samples.iter().map(|s| s.0)));
-    let baseline = json(spread(samples.iter().map(|s| s.1)));
-    let sample =
-        |(c, b): &Sample| format!("{OPEN}\"counter_ns\":{c:.3},\"baseline_ns\":{b:.3}{CLOSE}");
-    let samples: Vec<_> = samples.iter().map(sample).collect();
-    let (threads, samples) = (cpus.len(), samples.join(","));
+    let cost = json(spread(samples.iter().map(Sample::cost_ns)));
+    let counter = json(spread(samples.iter().map(|s| s.counter_ns)));
+    let baseline = json(spread(samples.iter().map(|s| s.baseline_ns)));
+    let samples: Vec<_> = samples
+        .iter()
+        .map(|s| {
+            let Sample {
+                counter_ns,
+                baseline_ns,
+            } = s;
+            format!("{{\"counter_ns\":{counter_ns:.3},\"baseline_ns\":{baseline_ns:.3}}}")
+        })
+        .collect();
+    let threads = cpus.len();
+    let samples = samples.join(",");
     format!(
-        "{OPEN}\"threads\":{threads},\"cpus\":{cpus:?},\"cost_ns\":{cost},\"counter_ns\":{counter},\
-         \"baseline_ns\":{baseline},\"samples\":[{samples}]{CLOSE}"
+        "{{\"threads\":{threads},\"cpus\":{cpus:?},\"cost_ns\":{cost},\"counter_ns\":{counter},\
+         \"baseline_ns\":{baseline},\"samples\":[{samples}]}}"
     )
 }
 
 #[cfg(test)]
-#[test]
-fn spreads() {
-    assert_eq!(spread([3.0, 1.0, 2.0, 10.0].into_iter()), [2.5, 1.0, 10.0]);
-    assert_eq!(spread([4.0].into_iter()), [4.0, 4.0, 4.0]);
+mod tests {
+    use super::spread;
+
+    #[test]
+    #[expect(clippy::float_cmp, reason = "exact halves")]
+    fn spreads() {
+        assert_eq!(spread([3.0, 1.0, 2.0, 10.0].into_iter()), [2.5, 1.0, 10.0]);
+        assert_eq!(spread([4.0].into_iter()), [4.0, 4.0, 4.0]);
+    }
 }

@@ -1,10 +1,14 @@
-//! The hash-probe eBPF program: each event it is attached to adds 1, atomically (`counter.rs`), to
-//! one counter in a map (`HashMap`).
-// On the host (rust-analyzer, `cargo build --workspace`) a std binary, as aya's own eBPF tests are.
+//! The hash-probe eBPF program: each event it is attached to (`program.rs`) adds 1 to one counter in
+//! a map (`map.rs`), atomically (`counter.rs`).
+//!
+//! `no_std` and `no_main` apply to the BPF build. On the host (rust-analyzer's `cargo check
+//! --workspace`, `cargo build --workspace`) the crate is a std binary whose `main` panics, so that
+//! host tools need no BPF target. aya keeps its own eBPF crates `no_std` everywhere and out of host
+//! builds instead (host builds were proposed in aya-rs/aya#1229, and declined).
 #![cfg_attr(target_arch = "bpf", no_std, no_main)]
 // The atomic add is an intrinsic (see counter.rs): nightly, and only in the BPF build.
 #![cfg_attr(target_arch = "bpf", feature(core_intrinsics))]
-#![allow(internal_features)]
+#![cfg_attr(target_arch = "bpf", allow(internal_features))]
 
 mod counter;
 mod map;
@@ -21,7 +25,9 @@ fn main() {
     panic!("an eBPF program: the loader loads it into the kernel");
 }
 
-/// A GPL-compatible licence, so that the kernel allows every helper this program uses.
+/// The program's licence, which the kernel reads from this section. Some helpers are for
+/// GPL-compatible programs only; this one calls none of them (only map lookups and updates), and
+/// declares a GPL-compatible licence so that a helper you add later works too.
 #[unsafe(link_section = "license")]
 #[unsafe(no_mangle)]
 static LICENSE: [u8; 13] = *b"Dual MIT/GPL\0";

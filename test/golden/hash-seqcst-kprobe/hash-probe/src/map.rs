@@ -1,15 +1,11 @@
 //! Reads the counter from the `HashMap` map (aya's `HashMap` opens LRU hash maps too).
 
 use anyhow::Context as _;
-use aya::{
-    Ebpf,
-    maps::{HashMap, MapError},
-};
-use common::{KEY, Key, MAP_NAME, Value};
+use aya::maps::{HashMap, Map, MapError};
+use common::{KEY, Key, Value};
 
-/// The counter's total; zero while the key is absent (nothing counted yet, or evicted).
-pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
-    let map = ebpf.map(MAP_NAME).context("no counter map")?;
+/// The counter's total; zero while the key is absent (nothing counted yet).
+pub fn total(map: &Map) -> anyhow::Result<u64> {
     let hash: HashMap<_, Key, Value> = HashMap::try_from(map)?;
     match hash.get(&KEY, 0) {
         Err(MapError::KeyNotFound) => Ok(0),

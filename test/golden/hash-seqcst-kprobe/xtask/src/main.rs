@@ -1,15 +1,21 @@
 //! `cargo xtask <command>`: the tasks cargo cannot do alone (plain `cargo build` builds the eBPF
 //! program and the loader). Std only. Nothing here is specific to this project: the toolchain and
-//! the BPF cpu come from .cargo/config.toml ([env] EBPF_TOOLCHAIN, EBPF_CPU), the rest from cargo.
+//! the BPF cpu come from .cargo/config.toml ([env] `EBPF_TOOLCHAIN`, `EBPF_CPU`), the rest from
+//! cargo. How the eBPF crate is built is the library's (`xtask::ebpf`), shared with build.rs.
 
 mod doctor;
 mod verify;
+// Its clippy::pedantic findings are fixed in the rework of `cargo xtask vm` under way.
+#[allow(clippy::pedantic)]
 mod vm;
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::{env, fs};
+
+// For vm.rs: the BPF cpu the eBPF program is built for (`EBPF_CPU`).
+use xtask::ebpf::cpu as bpf_cpu;
 
 const HELP: &str = "\
 Usage: cargo xtask <command>
@@ -20,7 +26,9 @@ Usage: cargo xtask <command>
   run [-- <args>]   build the loader (release) and run it, through sudo -E unless root;
                     `cargo xtask run -- --help` lists its options
   bench [--calls N] [--runs R] [--json]
-                    as root: the counter's cost per event in this kernel (the loader's --bench)
+                    as root: the counter's cost per event in this kernel (builds the loader with
+                    its `bench` feature, which adds an empty program to compare with, and runs
+                    its --bench)
   vm --kernel <image> [--kernel <image> ...] [--selftest N]
                     --check and --selftest on the kernels you deploy to, each booted in QEMU:
                     the host's /boot/vmlinuz-*, or a distribution's kernel package
@@ -34,7 +42,7 @@ denied, 5 cannot attach, 6 selftest failed).
 ";
 
 /// Exit codes, disjoint from the loader's (3 to 6), which `run`, `bench` and `verify` pass on.
-pub mod exit {
+mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;
     pub const USAGE: u8 = 2;
@@ -54,9 +62,9 @@ fn main() -> ExitCode {
         ["doctor"] => doctor::run(false),
         ["doctor", "--json"] => doctor::run(true),
         ["verify"] => verify::run(),
-        ["run", "--", ..] => run(&args[2..]),
-        ["run", ..] => run(&args[1..]),
-        ["bench", ..] => run(&[&["--bench".to_owned()], &args[1..]].concat()),
+        ["run", "--", ..] => run(&[], &args[2..]),
+        ["run", ..] => run(&[], &args[1..]),
+        ["bench", ..] => run(&["bench"], &[&["--bench".to_owned()], &args[1..]].concat()),
         ["vm", ..] => vm::run(&args[1..]),
         ["help" | "-h" | "--help"] => {
             print!("{HELP}");
@@ -77,10 +85,11 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Builds the loader, then replaces this process by it (through `sudo -E` unless root), so that
-/// Ctrl-C reaches the loader, which prints its final total, and its exit code is the command's.
-fn run(args: &[String]) -> u8 {
-    let loader = match build_loader() {
+/// Builds the loader with `features`, then replaces this process by it (through `sudo -E` unless
+/// root), so that Ctrl-C reaches the loader, which prints its final total, and its exit code is the
+/// command's.
+fn run(features: &[&str], args: &[String]) -> u8 {
+    let loader = match build_loader(features) {
         Ok(loader) => loader,
         Err(code) => return code,
     };
@@ -92,7 +101,7 @@ fn run(args: &[String]) -> u8 {
 }
 
 /// Whether this process runs as root (effective uid 0).
-pub fn is_root() -> bool {
+fn is_root() -> bool {
     let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
     let uids = status
         .lines()
@@ -102,7 +111,7 @@ pub fn is_root() -> bool {
 }
 
 /// The loader, through `sudo -E` unless this process runs as root.
-pub fn loader_command(loader: &Path) -> Command {
+fn loader_command(loader: &Path) -> Command {
     if is_root() {
         return Command::new(loader);
     }
@@ -111,15 +120,19 @@ pub fn loader_command(loader: &Path) -> Command {
     sudo
 }
 
-/// Builds the loader in release (`cargo build --release`, which builds the eBPF program too),
-/// showing what cargo prints, and returns its executable; or the exit code to end with.
-pub fn build_loader() -> Result<PathBuf, u8> {
+/// Builds the loader in release with `features` (`cargo build --release`, which builds the eBPF
+/// program too), showing what cargo prints, and returns its executable; or the exit code to end
+/// with.
+fn build_loader(features: &[&str]) -> Result<PathBuf, u8> {
     let mut cargo = cargo();
     cargo.args([
         "build",
         "--release",
         "--message-format=json-render-diagnostics",
     ]);
+    if !features.is_empty() {
+        cargo.arg("--features").arg(features.join(","));
+    }
     let output = cargo.stderr(Stdio::inherit()).output().map_err(|err| {
         eprintln!("xtask: cannot run cargo: {err}");
         exit::ERROR
@@ -140,62 +153,21 @@ pub fn build_loader() -> Result<PathBuf, u8> {
     })
 }
 
-/// The BPF cpu the eBPF program is built for (EBPF_CPU; `generic` when unset).
-pub fn bpf_cpu() -> String {
-    env::var("EBPF_CPU")
-        .ok()
-        .filter(|cpu| !cpu.is_empty())
-        .unwrap_or("generic".into())
-}
-
-/// The eBPF toolchain (EBPF_TOOLCHAIN): a rustup name, or a directory when it holds a `/`.
-pub fn toolchain() -> String {
-    env::var("EBPF_TOOLCHAIN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .unwrap_or("nightly".into())
-}
-
-/// `tool` (cargo, rustc) of the eBPF toolchain, as the loader's build script runs it.
-pub fn ebpf_tool(tool: &str) -> Command {
-    let toolchain = toolchain();
-    let mut command = if toolchain.contains('/') {
-        let dir = PathBuf::from(&toolchain);
-        let mut command = Command::new(dir.join(tool));
-        // So that `cargo clippy` finds this toolchain's clippy, not rustup's.
-        let path = env::var_os("PATH").unwrap_or_default();
-        let path = env::join_paths([dir.clone()].into_iter().chain(env::split_paths(&path)));
-        command.env("PATH", path.unwrap_or_default());
-        command
-            .env("RUSTC", dir.join("rustc"))
-            .env("RUSTC_BOOTSTRAP", "1");
-        command
-    } else {
-        let mut command = Command::new("rustup");
-        command.args(["run", &toolchain, tool]);
-        command.env("RUSTUP_AUTO_INSTALL", "0").env_remove("RUSTC");
-        command
-    };
-    command.env_remove("RUSTUP_TOOLCHAIN");
-    command.env_remove("CARGO_TARGET_DIR");
-    command
-}
-
 /// The cargo running this xtask, at the workspace root (so that it builds the default members).
-pub fn cargo() -> Command {
+fn cargo() -> Command {
     let mut cargo = Command::new(env::var_os("CARGO").unwrap_or("cargo".into()));
     cargo.current_dir(workspace_root());
     cargo
 }
 
 /// The workspace root: the parent of xtask's manifest directory (set by cargo run).
-pub fn workspace_root() -> PathBuf {
+fn workspace_root() -> PathBuf {
     let xtask = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     xtask.parent().map_or(xtask.clone(), Path::to_path_buf)
 }
 
 /// The first string value of `key` in a line of JSON (enough for cargo's messages).
-pub fn json_string(json: &str, key: &str) -> Option<String> {
+fn json_string(json: &str, key: &str) -> Option<String> {
     let start = json.find(&format!("\"{key}\":\""))? + key.len() + 4;
     let mut chars = json[start..].chars();
     let mut value = String::new();
@@ -210,7 +182,7 @@ pub fn json_string(json: &str, key: &str) -> Option<String> {
 }
 
 /// Runs `command` (shown first) with the terminal; its exit code.
-pub fn status(command: &mut Command) -> u8 {
+fn status(command: &mut Command) -> u8 {
     let args: Vec<_> = command
         .get_args()
         .map(|arg| arg.to_string_lossy())
@@ -221,7 +193,11 @@ pub fn status(command: &mut Command) -> u8 {
         args.join(" ")
     );
     match command.status() {
-        Ok(status) => status.code().map_or(exit::ERROR, |code| code as u8),
+        // A signal has no code: that, and codes beyond u8 (none on Linux), are errors.
+        Ok(status) => status
+            .code()
+            .and_then(|code| u8::try_from(code).ok())
+            .unwrap_or(exit::ERROR),
         Err(err) => {
             eprintln!("xtask: cannot run it: {err}");
             exit::ERROR

@@ -12,7 +12,9 @@ pub fn count_calls(_ctx: TracePointContext) -> u32 {
     0
 }
 
-/// An empty program: `--bench` subtracts its cost. Keep the name equal to `BASELINE_NAME`.
+/// An empty program that `--bench` runs beside `count_calls`, to subtract what any program costs.
+/// Only a loader built for the bench carries it (feature `bench`). Keep it `BASELINE_NAME`.
+#[cfg(feature = "bench")]
 #[tracepoint]
 pub fn baseline(_ctx: TracePointContext) -> u32 {
     0

@@ -2,15 +2,11 @@
 //! `PerCpuHashMap` opens LRU per-CPU hash maps too).
 
 use anyhow::Context as _;
-use aya::{
-    Ebpf,
-    maps::{MapError, PerCpuHashMap},
-};
-use common::{KEY, Key, MAP_NAME, Value};
+use aya::maps::{Map, MapError, PerCpuHashMap};
+use common::{KEY, Key, Value};
 
 /// The counter's total: the sum of every CPU's slot; zero while the key is absent.
-pub fn total(ebpf: &Ebpf) -> anyhow::Result<u64> {
-    let map = ebpf.map(MAP_NAME).context("no counter map")?;
+pub fn total(map: &Map) -> anyhow::Result<u64> {
     let hash: PerCpuHashMap<_, Key, Value> = PerCpuHashMap::try_from(map)?;
     match hash.get(&KEY, 0) {
         Ok(slots) => Ok(slots.iter().fold(0, |sum, slot| sum.wrapping_add(*slot))),

@@ -1,39 +1,64 @@
-//! Loads the tracepoint program and attaches it to a kernel tracepoint (`category/name`).
+//! Loads the tracepoint program and attaches it to a kernel tracepoint (`category/name`). The
+//! kernel's system call tracepoints (`syscalls/sys_enter_*`) see 64-bit (native) calls only: a
+//! 32-bit program's execve does not fire `sys_enter_execve`. The kprobe on `auto` counts those.
 
 use std::{fs, io, path::Path};
 
 use anyhow::{Context as _, anyhow};
-use aya::{Ebpf, programs::TracePoint};
+use aya::{
+    Ebpf,
+    programs::{TracePoint, trace_point::TracePointLink},
+};
 
-use crate::ATTACH;
+use crate::exit::Failure;
 
 /// Where to attach without `--attach`: `category/name` under tracefs's `events/`.
-#[rustfmt::skip]
 pub const DEFAULT_ATTACH: &str = "syscalls/sys_enter_execve";
+
+/// A link of the program to a tracepoint: attached while it lives.
+pub type Link = TracePointLink;
+
+/// Where the program is attached: its link, and a description.
+pub struct Attached {
+    pub target: String,
+    /// The program stays attached while these live.
+    _links: Vec<Link>,
+}
 
 /// Loads the program `name`: the kernel's verifier judges it here.
 pub fn load(ebpf: &mut Ebpf, name: &str) -> anyhow::Result<()> {
     let loaded = tracepoint(ebpf, name)?.load();
-    loaded.map_err(|err| crate::load_error(err, name))
+    loaded.map_err(|err| crate::exit::load_error(err, name))
 }
 
-/// Attaches the program `name` to `target` and says where it attached.
-pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<String> {
+/// Attaches the program `name` to `target` (`category/name`).
+pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Attached> {
     let events = tracefs()?.join("events");
     let Some((category, event)) = target.split_once('/') else {
-        return Err(anyhow!("{target}: not a tracepoint (category/name)").context(ATTACH));
+        let invalid = anyhow!("{target}: not a tracepoint (category/name)");
+        return Err(invalid.context(Failure::Attach));
     };
     if !events.join(target).is_dir() {
         let list = format!("ls {}", events.join(category).display());
-        return Err(anyhow!("tracepoint {target} not found ({list})").context(ATTACH));
+        let missing = anyhow!("tracepoint {target} not found ({list})");
+        return Err(missing.context(Failure::Attach));
     }
-    let what = format!("tracepoint {target}");
-    let attached = tracepoint(ebpf, name)?.attach(category, event);
-    attached.context(what.clone()).context(ATTACH)?;
-    Ok(what)
+    let target = format!("tracepoint {target}");
+    let tracepoint = tracepoint(ebpf, name)?;
+    let id = tracepoint.attach(category, event);
+    let id = id
+        .with_context(|| target.clone())
+        .context(Failure::Attach)?;
+    let links = vec![tracepoint.take_link(id)?];
+    Ok(Attached {
+        target,
+        _links: links,
+    })
 }
 
-/// Where `--bench` attaches: the tracepoint of getppid, a cheap syscall.
+/// Where `--bench` attaches: the tracepoint of getppid, a cheap system call.
+#[cfg(feature = "bench")]
+#[expect(clippy::unnecessary_wraps, reason = "as a kprobe's, which can fail")]
 pub fn bench_target() -> anyhow::Result<String> {
     Ok("syscalls/sys_enter_getppid".to_owned())
 }
@@ -56,5 +81,6 @@ fn tracefs() -> anyhow::Result<&'static Path> {
         }
     }
     let mount = "sudo mount -t tracefs tracefs /sys/kernel/tracing";
-    Err(anyhow!("tracefs is not mounted; mount it with: {mount}").context(ATTACH))
+    let unmounted = anyhow!("tracefs is not mounted; mount it with: {mount}");
+    Err(unmounted.context(Failure::Attach))
 }

@@ -2,28 +2,29 @@
 //! on the eBPF crate for the BPF target, and as root the loader's --check, so that the running
 //! kernel's verifier judges the program.
 
-use std::{env, fs, path::PathBuf, process::Command};
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
 
-use crate::{bpf_cpu, cargo, ebpf_tool, exit, json_string, status, workspace_root};
+use xtask::ebpf::{Build, Toolchain};
+
+use crate::{cargo, exit, json_string, status, workspace_root};
 
 pub fn run() -> u8 {
     if crate::doctor::run(false) != exit::OK {
         return exit::MISSING;
     }
-    let loader = match crate::build_loader() {
+    let loader = match crate::build_loader(&[]) {
         Ok(loader) => loader,
         Err(code) => return code,
     };
     let mut host = cargo();
-    host.args([
-        "clippy",
-        "--workspace",
-        "--exclude",
-        "*-ebpf",
-        "--all-targets",
-    ]);
+    host.args(["clippy", "--workspace", "--all-targets", "--all-features"]);
+    host.args(["--exclude", "*-ebpf"]);
     let mut commands = vec![host];
-    commands.extend(ebpf_crates().into_iter().map(ebpf_clippy));
+    commands.extend(ebpf_crates().iter().map(|manifest| ebpf_clippy(manifest)));
     for mut command in commands {
         if status(command.args(["--", "-D", "warnings"])) != exit::OK {
             return exit::BUILD;
@@ -53,9 +54,9 @@ fn ebpf_crates() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Clippy on an eBPF crate as the loader's build script builds it: its toolchain, the BPF
-/// target, the same flags and the same target directory (`<target dir>/ebpf`).
-fn ebpf_clippy(manifest: PathBuf) -> Command {
+/// Clippy on an eBPF crate as the loader's build script builds it: its toolchain, the BPF target,
+/// the same flags and target directory (`<target dir>/ebpf`), every feature.
+fn ebpf_clippy(manifest: &Path) -> Command {
     let metadata = cargo()
         .args(["metadata", "--format-version=1", "--no-deps"])
         .output();
@@ -64,24 +65,21 @@ fn ebpf_clippy(manifest: PathBuf) -> Command {
     let build_dir =
         json_string(&json, "build_directory").or(json_string(&json, "target_directory"));
     let target_dir = PathBuf::from(build_dir.unwrap_or("target".into())).join("ebpf");
-    let endian = if cfg!(target_endian = "big") {
-        "bpfeb"
-    } else {
-        "bpfel"
+    let build = Build {
+        manifest,
+        target_dir: &target_dir,
+        arch: env::consts::ARCH,
+        big_endian: cfg!(target_endian = "big"),
+        features: &[],
     };
-    let (arch, cpu) = (env::consts::ARCH, bpf_cpu());
-    let mut flags = format!("--cfg=bpf_target_arch=\"{arch}\"\x1f-Ctarget-cpu={cpu}");
-    flags += "\x1f-Cdebuginfo=2\x1f-Clink-arg=--btf";
-    let mut clippy = ebpf_tool("cargo");
-    clippy
-        .args(["clippy", "--release", "-Zbuild-std=core", "--manifest-path"])
-        .arg(manifest);
-    clippy
-        .arg(format!("--target={endian}-unknown-none"))
-        .arg("--target-dir")
-        .arg(target_dir);
-    clippy
-        .env("CARGO_ENCODED_RUSTFLAGS", flags)
-        .current_dir(workspace_root());
+    let toolchain = Toolchain::from_env();
+    let mut clippy = build.cargo(&toolchain, "clippy");
+    clippy.arg("--all-features").current_dir(workspace_root());
+    // `cargo clippy` runs `cargo-clippy` from PATH: a directory toolchain's own first.
+    if let Toolchain::Dir(dir) = &toolchain {
+        let path = env::var_os("PATH").unwrap_or_default();
+        let path = env::join_paths([dir.clone()].into_iter().chain(env::split_paths(&path)));
+        clippy.env("PATH", path.unwrap_or_default());
+    }
     clippy
 }

@@ -50,7 +50,7 @@ pub fn run(args: &[String]) -> u8 {
     if env::consts::ARCH != "x86_64" {
         return fail(exit::ERROR, "runs on x86_64 hosts only");
     }
-    let loader = match crate::build_loader() {
+    let loader = match crate::build_loader(&[]) {
         Ok(path) => path,
         Err(code) => return code,
     };
