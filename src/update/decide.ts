@@ -68,7 +68,13 @@ export function decide(
   if (sameContent(ours.bytes, theirs)) return undefined;
   const mode = ours.mode;
   if (file === CONFIG_FILE)
-    return { path: file, action: 'update', contents: theirs, mode, reason: 'records the new version and options' };
+    return {
+      path: file,
+      action: 'update',
+      contents: inLineEndingsOf(ours.bytes, theirs),
+      mode,
+      reason: 'records the new version and options',
+    };
   if (base !== undefined && sameContent(ours.bytes, base))
     return { path: file, action: 'update', contents: inLineEndingsOf(ours.bytes, theirs), mode };
   if (base !== undefined && theirs.equals(base)) return undefined; // only the user changed it

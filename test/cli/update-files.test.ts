@@ -61,6 +61,9 @@ describe.concurrent('bytes, line endings, modes, size', () => {
       expect(files[f], f).toBe('update');
       expect(text(ws, f), f).toBe(text(ref, f).replace(/\n/g, '\r\n'));
     }
+    // aya-atomic.toml, which records the new version, too.
+    expect(files['aya-atomic.toml']).toMatch(/^update/);
+    expect(text(ws, 'aya-atomic.toml')).toBe(text(ref, 'aya-atomic.toml').replace(/\n/g, '\r\n'));
     // Files the next version did not change stay as they are, CRLF.
     expect(text(ws, 'LICENSE-APACHE')).toBe(text(ref, 'LICENSE-APACHE').replace(/\n/g, '\r\n'));
   });
