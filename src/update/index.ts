@@ -154,7 +154,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       );
     }
     if (renamed) removeEmptyDirs(plan.dir, renamed.oldDirs);
-    if (lockMerged) await settleCargoLock(plan, io);
+    if (lockMerged) await settleCargoLock(plan, io, conflicts);
     if (conflicts.length) {
       ui.say(
         `${c.red('!')} ${conflicts.length} file(s) have conflicts to resolve (marked <<<<<<< yours … >>>>>>> create-aya-atomic ${to}, or with this version's copy beside them):`,
@@ -181,12 +181,25 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
   }
 }
 
+/** Files cargo reads to resolve the workspace: with conflict markers in one, it cannot settle the lock. */
+const CARGO_INPUT = /(^|\/)Cargo\.toml$|^\.cargo\/config(\.toml)?$/;
+
 /**
  * Lets cargo settle the merged Cargo.lock against the new manifests: `cargo update --workspace` keeps every
  * version the lock holds that still fits and resolves only what is missing (offline first, from cargo's
- * cache). Without cargo, or when it fails, the merged lock stays and the user is told what to run.
+ * cache). Without cargo, or when it fails, the merged lock stays and the user is told what to run; so too
+ * while a manifest has conflict markers, which cargo cannot read (`conflicts`: this update's).
  */
-async function settleCargoLock(plan: UpdatePlan, io: ExecuteIo): Promise<void> {
+async function settleCargoLock(plan: UpdatePlan, io: ExecuteIo, conflicts: readonly FileDecision[]): Promise<void> {
+  const marked = conflicts.filter((d) => d.contents !== undefined && CARGO_INPUT.test(d.path)).map((d) => d.path);
+  if (marked.length) {
+    (io.report.update as { lock?: string }).lock = 'merged';
+    io.ui.warn(
+      `${CARGO_LOCK} holds your pins and this version's, but cargo cannot settle it while ${marked.map(printable).join(', ')} ${marked.length === 1 ? 'has' : 'have'} conflict markers.\n` +
+        '  Once they are resolved, run `cargo update --workspace`: it keeps the versions the lock holds.',
+    );
+    return;
+  }
   const progress = io.ui.progress('Settling Cargo.lock (cargo update --workspace)');
   const env = { CARGO_TERM_COLOR: 'never' };
   let r = await run('cargo', ['update', '--workspace', '--offline'], { cwd: plan.dir, signal: io.signal, env });

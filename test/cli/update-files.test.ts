@@ -6,11 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, show } from '../helpers/cli.js';
+import { makeTmp, parseJson, show } from '../helpers/cli.js';
+import { copyAsVersion } from '../helpers/packages.js';
 import {
   NEXT,
   commitAll,
   generate,
+  runBin,
   makeVersions,
   nextFresh,
   state,
@@ -187,5 +189,46 @@ describe.concurrent('where it writes', () => {
     const reason = 'keep: you removed team-common/; it stays removed';
     expect(actions(r)).toMatchObject({ 'team-common/src/lib.rs': reason, 'team-common/src/extra.rs': reason });
     expect(fs.existsSync(path.join(ws, 'team-common'))).toBe(false);
+  });
+});
+
+describe('Cargo.lock beside a conflicted manifest', () => {
+  // The usual way a team's lock and manifest change together: a dependency added at the end of the loader's
+  // [dependencies], where a version also changes lines. The lock merges by package, but cargo cannot settle it
+  // against a manifest with conflict markers: it is not run, and the run says what to run once they are resolved.
+  it('merges the lock, leaves cargo alone while a Cargo.toml has conflict markers, and says what to run after', async () => {
+    const work = makeTmp('lock-conflict');
+    const prepend = (file: string, line: string) => fs.writeFileSync(file, line + fs.readFileSync(file, 'utf8'));
+    const next = copyAsVersion('9.0.1', work, (templates) => {
+      const loader = fs.readdirSync(templates).find((d) => d.includes('crate') && !/-(ebpf|common)$/.test(d))!;
+      prepend(path.join(templates, 'Cargo.lock'), '# Changed by the next version.\n');
+      prepend(path.join(templates, loader, 'Cargo.toml'), '# Changed by the next version.\n');
+    });
+    const ws = generate('lock-conflict');
+    prepend(path.join(ws, 'team/Cargo.toml'), "# The team's own line.\n");
+    const pin =
+      '[[package]]\nname = "hex"\nversion = "0.4.2"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n';
+    fs.appendFileSync(path.join(ws, 'Cargo.lock'), `\n${pin}`);
+    commitAll(ws);
+    // A cargo that records being run (and would settle anything).
+    const bin = path.join(work, 'bin');
+    const calls = path.join(work, 'cargo-calls');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'cargo'), `#!/bin/sh\necho "$@" >> '${calls}'\n`, { mode: 0o755 });
+
+    const r = await runBin(path.join(next, 'bin', 'create-aya-atomic.cjs'), ['--update', '--json'], {
+      cwd: ws,
+      env: { CREATE_AYA_ATOMIC_PACKAGES: v.packages, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code, show(r)).toBe(6);
+    expect(actions(r)).toMatchObject({
+      'team/Cargo.toml': 'conflict: 1 conflict(s)',
+      'Cargo.lock': expect.stringMatching(/^merge: by package/),
+    });
+    expect(parseJson(r).update.lock).toBe('merged');
+    expect(fs.existsSync(calls), 'cargo was run').toBe(false);
+    expect(r.stderr).toContain('cargo cannot settle it while team/Cargo.toml has conflict markers');
+    expect(r.stderr).toContain('Once they are resolved, run `cargo update --workspace`');
+    expect(text(ws, 'Cargo.lock')).toContain(pin);
   });
 });
