@@ -128,7 +128,11 @@ export function runCli(args: readonly string[], opts: RunOptions): Promise<RunRe
   return startCli(args, opts).done;
 }
 
-function collect(
+/**
+ * What `child` prints and how it ends. A piped stdin gets `input` and is closed, unless kept open; the child is
+ * killed after `hangGuardMs` (30 s by default), and the result then says timedOut.
+ */
+export function collect(
   child: ChildProcess,
   opts: { input?: string; keepStdinOpen?: boolean; hangGuardMs?: number },
 ): Promise<RunResult> {
@@ -137,9 +141,12 @@ function collect(
   let timedOut = false;
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin!.on('error', () => {}); // EPIPE when the child exits first
-  if (opts.input !== undefined) child.stdin!.write(opts.input);
-  if (!opts.keepStdinOpen) child.stdin!.end();
+  const stdin = child.stdin;
+  if (stdin) {
+    stdin.on('error', () => {}); // EPIPE when the child exits first
+    if (opts.input !== undefined) stdin.write(opts.input);
+    if (!opts.keepStdinOpen) stdin.end();
+  }
   const guard = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
@@ -148,7 +155,7 @@ function collect(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(guard);
-      if (opts.keepStdinOpen) child.stdin!.destroy();
+      if (opts.keepStdinOpen) stdin?.destroy();
       resolve({ code, signal, stdout, stderr, timedOut });
     });
   });

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, cliEnv, gitConfigWithIdentity, makeTmp, type EnvPatch, type RunResult } from './cli.js';
+import { BIN, cliEnv, collect, gitConfigWithIdentity, makeTmp, type EnvPatch, type RunResult } from './cli.js';
 import { copyAsVersion, packCurrent } from './packages.js';
 
 export const NEXT = '9.0.0';
@@ -89,22 +89,7 @@ export function runBin(
     env: cliEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const guard = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, opts.hangGuardMs ?? 60_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
+  return collect(child, { hangGuardMs: opts.hangGuardMs ?? 60_000 });
 }
 
 /** `--update` by the next version in `ws`, its base this version's tarball. */

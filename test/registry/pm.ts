@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { gitConfigWithIdentity, tmpRootDir, type RunResult } from '../helpers/cli.js';
+import { collect, gitConfigWithIdentity, tmpRootDir, type RunResult } from '../helpers/cli.js';
 
 export const registry = inject('registry');
 
@@ -59,20 +59,5 @@ export function runAs(
     env: userEnv(opts.home, opts.env, opts.pathPrefix),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const guard = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, opts.hangGuardMs ?? 240_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
+  return collect(child, { hangGuardMs: opts.hangGuardMs ?? 240_000 });
 }
