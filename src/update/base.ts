@@ -128,8 +128,13 @@ async function tarball(version: string, source: ReleaseSource): Promise<string> 
   return path.join(dest, packed[0]);
 }
 
-/** Runs the release `version` and reads what it generated for `options`. */
-export async function renderRelease(version: string, options: Options, source: ReleaseSource): Promise<Tree> {
+/** A release, fetched and unpacked once: `render` runs it for some options and reads what it generated. */
+export interface Release {
+  render(options: Options): Promise<Tree>;
+}
+
+/** The release `version`: its tarball fetched (or taken from the packages folder) and unpacked, its bin found. */
+export async function openRelease(version: string, source: ReleaseSource): Promise<Release> {
   const tgz = await tarball(version, source);
   const unpacked = fs.mkdtempSync(path.join(source.tmp, 'release-'));
   const tar = await run('tar', ['-x', '-z', '-f', tgz, '-C', unpacked, '--no-same-owner'], {
@@ -161,7 +166,11 @@ export async function renderRelease(version: string, options: Options, source: R
   const bin = typeof binField === 'string' ? path.resolve(root, binField) : undefined;
   if (!bin || path.relative(root, bin).startsWith('..') || !fs.statSync(bin, { throwIfNoEntry: false })?.isFile())
     throw failure(version, `the package has no create-aya-atomic bin`);
+  return { render: (options) => renderWith(bin, version, options, source) };
+}
 
+/** Runs the release's `bin` and reads what it generated for `options`. */
+async function renderWith(bin: string, version: string, options: Options, source: ReleaseSource): Promise<Tree> {
   const work = fs.mkdtempSync(path.join(source.tmp, 'render-'));
   const config = path.join(work, CONFIG_FILE);
   fs.writeFileSync(config, serializeConfig(options, version));

@@ -5,6 +5,7 @@
 // as one step (write.ts: staging, backups, rollback).
 import fs from 'node:fs';
 import { CliError, EXIT, cancelled, notEmptyError, type ExitCode } from '../errors.js';
+import type { Options } from '../options.js';
 import type { ExecuteIo } from '../report.js';
 import { firstErrorLine, workTreeStatus } from '../git.js';
 import { mergeFile } from '../merge.js';
@@ -12,7 +13,7 @@ import { run } from '../run.js';
 import { c } from '../ui.js';
 import { printable } from '../validate.js';
 import { writeFiles, type FileToWrite } from '../write.js';
-import { renderRelease, renderThisVersion, temporaryFolder, type Tree } from './base.js';
+import { openRelease, renderThisVersion, temporaryFolder, type Tree } from './base.js';
 import { mergeLocks } from './cargo-lock.js';
 import { beside, CARGO_LOCK, decide, type FileDecision, type Ours, type UpdateAction } from './decide.js';
 import { acquireLock, checkUnlocked } from './lock.js';
@@ -51,17 +52,16 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
     const progress = ui.progress(
       from === to ? `Rendering ${to} for the recorded options` : `Rendering what create-aya-atomic ${from} generated`,
     );
+    // What the recorded version generates for some options: this version in-process, another one fetched once.
+    let renderBase: (options: Options) => Promise<Tree> | Tree;
     let base: Tree;
     try {
-      base =
-        from === to
-          ? renderThisVersion(plan.recorded.options, from)
-          : await renderRelease(from, plan.recorded.options, {
-              packages: plan.packages,
-              tmp,
-              signal: io.signal,
-              thisVersion: to,
-            });
+      if (from === to) renderBase = (options) => renderThisVersion(options, from);
+      else {
+        const release = await openRelease(from, { packages: plan.packages, tmp, signal: io.signal, thisVersion: to });
+        renderBase = (options) => release.render(options);
+      }
+      base = await renderBase(plan.recorded.options);
     } finally {
       progress.done('');
     }
@@ -69,11 +69,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
     // Renaming the crates: the update then starts from the recorded version's rendering under the new name.
     let renamed: Renamed | undefined;
     if (plan.rename) {
-      const asRenamed = { ...plan.recorded.options, name: plan.rename.to };
-      const baseNew =
-        from === to
-          ? renderThisVersion(asRenamed, from)
-          : await renderRelease(from, asRenamed, { packages: plan.packages, tmp, signal: io.signal, thisVersion: to });
+      const baseNew = await renderBase({ ...plan.recorded.options, name: plan.rename.to });
       renamed = await prepareRename(plan.dir, plan.rename, base, baseNew, { tmp, signal: io.signal, from, to });
       base = baseNew;
     }

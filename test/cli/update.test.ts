@@ -246,13 +246,24 @@ describe.skipIf(Boolean(noRelease))('--update from release 0.1.0 to this version
       'This version cannot generate that name. Rename the crates in the same update (your edits move with them): npx create-aya-atomic@latest --update --name <new-name>',
     );
 
+    // The base comes from `npm pack`, here an npm that serves 0.1.0's tarball and records each call: the
+    // rename renders 0.1.0 twice (under both names) from one fetch.
+    const npmBin = path.join(dir, 'npm-bin');
+    const npmCalls = path.join(dir, 'npm-calls');
+    fs.mkdirSync(npmBin);
+    fs.writeFileSync(
+      path.join(npmBin, 'npm'),
+      `#!/bin/sh\necho "$1 $2" >> '${npmCalls}'\ncp '${packages}/create-aya-atomic-0.1.0.tgz' "$4"\necho '[{}]'\n`,
+      { mode: 0o755 },
+    );
     const r = await runCli(['--update', '--no-verify', '--name', 'syn-probe', '--json'], {
       cwd: team,
-      env: { CREATE_AYA_ATOMIC_PACKAGES: packages },
+      env: { PATH: `${npmBin}:${process.env.PATH}` },
       hangGuardMs: 120_000,
     });
     const report = parseJson(r);
     expect(r.code, show(r)).toBe(expectedLib === undefined ? 6 : 0);
+    expect(read(dir, 'npm-calls')).toBe('pack create-aya-atomic@0.1.0\n');
     for (const old of ['syn', 'syn-ebpf', 'syn-common']) expect(fs.existsSync(path.join(team, old)), old).toBe(false);
     expect(read(team, 'syn-probe/src/team.rs')).toBe("// the team's own module\n");
     expect(report.update.files).toContainEqual({
