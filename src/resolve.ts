@@ -269,12 +269,21 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
   };
 }
 
+/**
+ * The nearest directory at or above `start` that holds an aya-atomic.toml, as cargo finds its manifest, but
+ * never above the root of the git work tree the search starts in; else where the search stopped.
+ */
+export function configAbove(start: string, host: Host): { found: string } | { stoppedAt: string } {
+  for (let d = start; ; d = path.dirname(d)) {
+    if (host.entry(path.join(d, CONFIG_FILE)) !== 'missing') return { found: d };
+    if (host.entry(path.join(d, '.git')) !== 'missing' || d === path.dirname(d)) return { stoppedAt: d };
+  }
+}
+
 /** The directory holding an aya-atomic.toml: the current one or one above, up to the git work tree's root. */
 function workspaceAround(cwd: string, host: Host): string | undefined {
-  for (let d = cwd; ; d = path.dirname(d)) {
-    if (host.entry(path.join(d, CONFIG_FILE)) !== 'missing') return d;
-    if (host.entry(path.join(d, '.git')) !== 'missing' || d === path.dirname(d)) return undefined;
-  }
+  const around = configAbove(cwd, host);
+  return 'found' in around ? around.found : undefined;
 }
 
 async function askDirectory(prompter: Prompter, impossible: (answer: string) => string | undefined): Promise<string> {

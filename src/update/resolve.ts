@@ -8,7 +8,7 @@ import { adviceCommand } from '../package-manager.js';
 import { OPTIONS, CONFIG_FLAG, type Context, type OptionKey, type Options, type Switches } from '../options.js';
 import type { ReadError } from '../read-file.js';
 import type { Host, Prompter, ResolveInput } from '../resolve.js';
-import { shownDirectory } from '../resolve.js';
+import { configAbove, shownDirectory } from '../resolve.js';
 import { settleGiven, settleRest } from '../settle.js';
 import { checkCrateName, printable, shown, type NameRules } from '../validate.js';
 import { compareVersions } from '../version.js';
@@ -46,9 +46,8 @@ const FORM_ONLY: NameRules = { dependencies: [], templatePaths: [], ignoredPaths
 type ParsedValues = Partial<Record<OptionKey, string>>;
 
 /**
- * The directory to update and how it was found: [dir], else the current directory or the nearest one above
- * holding aya-atomic.toml, as cargo finds its manifest, but never above the root of the git work tree the
- * search starts in. `stop`: where a search that found nothing stopped.
+ * The directory to update and how it was found: [dir], else the nearest directory at or above the current one
+ * holding aya-atomic.toml (configAbove). `searched`: where a search that found nothing stopped.
  */
 function findWorkspace(
   input: ResolveInput,
@@ -57,11 +56,10 @@ function findWorkspace(
 ): { dir: string; above: boolean; searched?: string } {
   const start = path.resolve(input.cwd, dirArg ?? '.');
   if (dirArg !== undefined) return { dir: start, above: false };
-  for (let d = start; ; d = path.dirname(d)) {
-    if (host.entry(path.join(d, CONFIG_FILE)) !== 'missing') return { dir: d, above: d !== start };
-    if (host.entry(path.join(d, '.git')) !== 'missing') return { dir: start, above: false, searched: d };
-    if (d === path.dirname(d)) return { dir: start, above: false, searched: d };
-  }
+  const around = configAbove(start, host);
+  return 'found' in around
+    ? { dir: around.found, above: around.found !== start }
+    : { dir: start, above: false, searched: around.stoppedAt };
 }
 
 function readRecorded(
