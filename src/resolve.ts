@@ -4,7 +4,7 @@
 // through `Prompter`; so tests drive it in-process with fakes. execute.ts carries the plan out.
 import path from 'node:path';
 import { parseArgs, helpText } from './args.js';
-import { adviceCommand, checkNpmSwallowed, packageManagerArgs, usageLine } from './package-manager.js';
+import { adviceCommand, checkNpmSwallowed, launch, packageManagerArgs, usageLine } from './package-manager.js';
 import { resolveUpdate, type UpdatePlan } from './update/resolve.js';
 import { parseConfig, CONFIG_FILE, type RecordedConfig } from './config-file.js';
 import { notEmptyError, usageError } from './errors.js';
@@ -148,6 +148,9 @@ export async function resolve(input: ResolveInput, host: Host, prompter: Prompte
     throw usageError(
       `${shownDirectory(workspace, input.cwd)} is a workspace made by create-aya-atomic (it has ${CONFIG_FILE}) and no ` +
         'directory was given, so this run would write a new workspace inside it. Nothing was written.\n' +
+        (launch(input.env).pm === 'npm'
+          ? '(npm keeps an --update given before `--` for itself, as its --update-notifier: it never reached create-aya-atomic.)\n'
+          : '') +
         `To bring it up to date: ${adviceCommand(input.env, undefined, ['--update'])}\n` +
         `To create a new workspace, give its directory: ${adviceCommand(input.env, '<dir>')}`,
     );

@@ -84,6 +84,7 @@ describe.concurrent('through npm without --', () => {
     expect(result.code, show(result)).toBe(2);
     expect(result.stderr).toBe(
       `✖ ${ws} is a workspace made by create-aya-atomic (it has aya-atomic.toml) and no directory was given, so this run would write a new workspace inside it. Nothing was written.\n` +
+        '(npm keeps an --update given before `--` for itself, as its --update-notifier: it never reached create-aya-atomic.)\n' +
         'To bring it up to date: npm create aya-atomic@latest -- --update\n' +
         'To create a new workspace, give its directory: npm create aya-atomic@latest <dir>\n',
     );

@@ -307,6 +307,7 @@ describe('inside a generated workspace, without a directory, only --update is me
     expect(e.message).toBe(
       '/home/u/work/starter is a workspace made by create-aya-atomic (it has aya-atomic.toml) and no directory was given, so this run ' +
         'would write a new workspace inside it. Nothing was written.\n' +
+        '(npm keeps an --update given before `--` for itself, as its --update-notifier: it never reached create-aya-atomic.)\n' +
         'To bring it up to date: npm create aya-atomic@latest -- --update\n' +
         'To create a new workspace, give its directory: npm create aya-atomic@latest <dir>',
     );
@@ -316,6 +317,7 @@ describe('inside a generated workspace, without a directory, only --update is me
     const e = await refusal([], PNPM_CREATE, { cwd: WS, ...terminal }, files);
     expect(e.message).toContain('\nTo bring it up to date: pnpm create aya-atomic@latest --update\n');
     expect(e.message).toMatch(/^\. is a workspace made by create-aya-atomic/);
+    expect(e.message).not.toContain('npm keeps'); // pnpm passes every option on
   });
 
   it('npm create aya-atomic@latest --update --map per-cpu-hash: the command meant has --update', async () => {
