@@ -122,7 +122,10 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       ui.say(
         `  ${colour[d.action](d.action.padEnd(8))} ${printable(d.path)}${d.reason ? c.dim(`  (${printable(d.reason)})`) : ''}`,
       );
+    // `keep` writes nothing: an update of only those changes nothing.
+    const changes = decisions.filter((d) => d.action !== 'keep').length;
     if (!decisions.length) ui.say('  nothing to change: the workspace already matches this version');
+    else if (!changes) ui.say('  nothing to change: what is listed stays as it is');
     if (dry) {
       report.dryRun = true;
       return conflicts.length ? EXIT.conflicts : EXIT.ok;
@@ -152,7 +155,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       ui.say('  Resolve them (git diff shows the whole update), then check the workspace: cargo xtask verify');
       return EXIT.conflicts;
     }
-    if (!plan.switches.verify || !decisions.length) return EXIT.ok;
+    if (!plan.switches.verify || !changes) return EXIT.ok;
     const { verify } = await import('../verify.js');
     const outcome = await verify({
       dir: plan.dir,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTmp, parseJson, show } from '../helpers/cli.js';
+import { makeTmp, parseJson, runCli, show } from '../helpers/cli.js';
 import { copyAsVersion } from '../helpers/packages.js';
 import {
   NEXT,
@@ -155,6 +155,28 @@ describe.concurrent('where it writes', () => {
     expect(fs.lstatSync(path.join(ws, 'team-common/src')).isSymbolicLink()).toBe(true);
     expect(state(shared)).toEqual(sharedBefore);
     expect(text(ws, 'LICENSE-MIT')).toBe(text(ref, 'LICENSE-MIT')); // the rest is updated
+  });
+
+  it('an update that only keeps what it must not write through changes nothing, and does not build', async () => {
+    const ws = generate('keep-only');
+    const shared = path.join(path.dirname(ws), 'shared-src');
+    fs.renameSync(path.join(ws, 'team-common/src'), shared);
+    fs.symlinkSync(shared, path.join(ws, 'team-common/src'));
+    commitAll(ws);
+    const before = state(ws);
+    const calls = path.join(path.dirname(ws), 'cargo-calls');
+    const bin = path.join(path.dirname(ws), 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'cargo'), `#!/bin/sh\necho "$@" >> '${calls}'\nexit 1\n`, { mode: 0o755 });
+    // This version over its own workspace, verify on: the symlinked folder is all there is to list.
+    const r = await runCli(['--update'], { cwd: ws, verify: true, env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain(
+      '  keep     team-common/src/lib.rs  (team-common/src is a symbolic link: kept, and never written through)\n' +
+        '  nothing to change: what is listed stays as it is\n',
+    );
+    expect(fs.existsSync(calls), 'cargo was run').toBe(false);
+    expect(state(ws)).toEqual(before);
   });
 
   it('keeps a file where the template has a directory, and lists it', async () => {
