@@ -238,11 +238,13 @@ compares millions of contended events with the count.
 - Linux to run it (building works anywhere Rust does); root${o.program === 'kprobe' ? ', or `CAP_BPF` and `CAP_PERFMON`' : ' (a tracepoint also needs read access to tracefs, which most distributions give to root only)'}.
 - Rust stable >= 1.87 for the loader and the xtask: <https://rustup.rs>.
 ${toolchainSetup}
-- \`bpf-linker\`, ${
+- \`bpf-linker\` for the LLVM major version of that Rust: ${
     isDir
-      ? 'built against the same LLVM as that Rust (`cargo xtask doctor` prints the exact command).'
-      : "whose LLVM must match the eBPF toolchain's: `cargo install bpf-linker` (or `cargo binstall bpf-linker`)."
+      ? 'on Debian, built against `llvm-<N>-dev` (`cargo xtask doctor` prints the exact command).'
+      : '`cargo install bpf-linker` (or `cargo binstall bpf-linker`).'
   }
+  The build hands it the libLLVM that toolchain's \`rustc\` loads, whichever cargo runs the build; \`cargo xtask doctor\`
+  checks that pair with a test link.
 - Optional, for \`cargo xtask vm\`: QEMU and a static busybox (\`apt-get install qemu-system-x86 busybox-static\`).
 
 \`cargo xtask doctor\` checks all of these and prints the command that fixes whatever is missing.

@@ -9,7 +9,7 @@
 // tracepoints count, while a kprobe says clearly that this kernel cannot attach it. A representative set: every
 // map at least once, both programs, relaxed and cpu-v3 orderings. Everything --locked.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -257,6 +257,21 @@ describe.skipIf(Boolean(missing))('when the eBPF toolchain is missing', () => {
       expect(r.stderr).toMatch(/AYA_BUILD_SKIP=1 skips this build/);
       expect(lines(r.stderr), r.stderr).toBeLessThan(30);
     }
+  });
+
+  it("doctor's llvm check fails for a toolchain directory whose rustc loads no LLVM (rustup's proxies)", () => {
+    // Debian's cargo, but rustup's proxy as its rustc: the build could not tell which LLVM to hand bpf-linker.
+    const dir = tempDir('proxy-toolchain');
+    const proxy = execFileSync('sh', ['-c', 'command -v rustc'], { encoding: 'utf8' }).trim();
+    symlinkSync(path.join(DEBIAN_TOOLCHAIN, 'cargo'), path.join(dir, 'cargo'));
+    symlinkSync(proxy, path.join(dir, 'rustc'));
+    const r = cargo(ws, ['xtask', 'doctor', '--json'], { EBPF_TOOLCHAIN: dir });
+    expect(r.status, show(r)).toBe(10);
+    const llvm = JSON.parse(r.stdout).checks.find((check: { name: string }) => check.name === 'llvm');
+    expect(llvm, r.stdout).toEqual(
+      expect.objectContaining({ ok: false, detail: expect.stringMatching(/links no libLLVM$/) }),
+    );
+    expect(llvm.fix).toMatch(/set EBPF_TOOLCHAIN to a rustup toolchain's name/);
   });
 
   it('AYA_BUILD_SKIP=1 lets cargo check and clippy pass; such a loader says it has no program', () => {

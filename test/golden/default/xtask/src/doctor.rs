@@ -91,8 +91,15 @@ fn checks() -> Vec<Check> {
         false,
     );
     if linker.is_ok() {
+        let fix = if toolchain.llvm_library().is_ok() {
+            install_bpf_linker(&toolchain, major)
+        } else {
+            "set EBPF_TOOLCHAIN to a rustup toolchain's name, or to the directory of a toolchain's \
+             own rustc (rustup's proxies in ~/.cargo/bin load no LLVM)"
+                .to_owned()
+        };
         let found = llvm.and_then(|version| links(&toolchain, &version));
-        check("llvm", found, install_bpf_linker(&toolchain, major), false);
+        check("llvm", found, fix, false);
     }
 
     let (qemu, package) = match env::consts::ARCH {
