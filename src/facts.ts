@@ -41,11 +41,26 @@ export const orderingFacts: Record<Ordering, OrderingFact> = {
   },
 };
 
-/** Which loader partial reads the map (aya's `HashMap` and `PerCpuHashMap` open LRU maps too). */
-export type MapShape = 'array' | 'per-cpu-array' | 'hash' | 'per-cpu-hash';
+/**
+ * The template partials a choice selects, one per axis (templates/partials/<axis>/<choice>.rs); which file
+ * each axis becomes is templates/partials/manifest.json. A map kind chooses the counter (an atomic add, or
+ * a plain one for per-CPU maps), the eBPF crate's root (only the atomic one needs `core_intrinsics`), the
+ * map and its lookup-and-add, and how the loader reads it (aya's `HashMap` and `PerCpuHashMap` open LRU maps
+ * too); a program type chooses the eBPF program and how the loader attaches it.
+ */
+export interface MapPartials {
+  counter: 'atomic' | 'plain';
+  'ebpf-main': 'atomic' | 'plain';
+  'ebpf-map': string;
+  'loader-map': string;
+}
+export interface ProgramPartials {
+  'ebpf-program': string;
+  'loader-program': string;
+}
 
 export interface MapFact {
-  shape: MapShape;
+  partials: MapPartials;
   perCpu: boolean;
   /** aya_ebpf::maps type. */
   ebpfType: string;
@@ -56,42 +71,42 @@ export interface MapFact {
 
 export const mapFacts: Record<MapKind, MapFact> = {
   array: {
-    shape: 'array',
+    partials: { counter: 'atomic', 'ebpf-main': 'atomic', 'ebpf-map': 'array', 'loader-map': 'array' },
     perCpu: false,
     ebpfType: 'Array',
     kernel: [3, 19],
     hint: 'one slot shared by all CPUs, an atomic add; kernel >= 3.19',
   },
   'per-cpu-array': {
-    shape: 'per-cpu-array',
+    partials: { counter: 'plain', 'ebpf-main': 'plain', 'ebpf-map': 'per-cpu-array', 'loader-map': 'per-cpu-array' },
     perCpu: true,
     ebpfType: 'PerCpuArray',
     kernel: [4, 6],
     hint: 'one slot per CPU, a plain add, summed by the loader; kernel >= 4.6',
   },
   hash: {
-    shape: 'hash',
+    partials: { counter: 'atomic', 'ebpf-main': 'atomic', 'ebpf-map': 'hash', 'loader-map': 'hash' },
     perCpu: false,
     ebpfType: 'HashMap',
     kernel: [3, 19],
     hint: 'one key inserted on first hit (BPF_NOEXIST), atomic add; kernel >= 3.19',
   },
   'per-cpu-hash': {
-    shape: 'per-cpu-hash',
+    partials: { counter: 'plain', 'ebpf-main': 'plain', 'ebpf-map': 'per-cpu-hash', 'loader-map': 'per-cpu-hash' },
     perCpu: true,
     ebpfType: 'PerCpuHashMap',
     kernel: [4, 6],
     hint: 'per-CPU values under one key, a plain add, summed; kernel >= 4.6',
   },
   'lru-hash': {
-    shape: 'hash',
+    partials: { counter: 'atomic', 'ebpf-main': 'atomic', 'ebpf-map': 'lru-hash', 'loader-map': 'hash' },
     perCpu: false,
     ebpfType: 'LruHashMap',
     kernel: [4, 10],
     hint: 'hash map evicting least recently used keys, atomic add; kernel >= 4.10',
   },
   'lru-per-cpu-hash': {
-    shape: 'per-cpu-hash',
+    partials: { counter: 'plain', 'ebpf-main': 'plain', 'ebpf-map': 'lru-per-cpu-hash', 'loader-map': 'per-cpu-hash' },
     perCpu: true,
     ebpfType: 'LruPerCpuHashMap',
     kernel: [4, 10],
@@ -100,6 +115,7 @@ export const mapFacts: Record<MapKind, MapFact> = {
 };
 
 export interface ProgramFact {
+  partials: ProgramPartials;
   defaultAttach: string;
   kernel: [number, number];
   hint: string;
@@ -107,11 +123,13 @@ export interface ProgramFact {
 
 export const programFacts: Record<ProgramKind, ProgramFact> = {
   kprobe: {
+    partials: { 'ebpf-program': 'kprobe', 'loader-program': 'kprobe' },
     defaultAttach: 'auto',
     kernel: [4, 1],
     hint: 'any kernel function; unstable ABI; needs kprobe support (CONFIG_KPROBES)',
   },
   tracepoint: {
+    partials: { 'ebpf-program': 'tracepoint', 'loader-program': 'tracepoint' },
     defaultAttach: 'syscalls/sys_enter_execve',
     kernel: [4, 7],
     hint: 'a stable kernel event; works on kernels without kprobe support',

@@ -1,7 +1,8 @@
 // The pure core: options in, the list of files to write out. No file system, terminal or processes here;
 // templates are passed in (see templates.ts for reading them from disk).
 import { serializeConfig, CONFIG_FILE } from './config-file.js';
-import { counterOutcome, mapFacts, orderingFacts } from './facts.js';
+import manifest from '../templates/partials/manifest.json' with { type: 'json' };
+import { counterOutcome, mapFacts, orderingFacts, programFacts } from './facts.js';
 import type { Options } from './options.js';
 import type { TemplateSelection } from './templates.js';
 import { generatedReadme } from './readme.js';
@@ -23,18 +24,47 @@ export function templatesNeeded(options: Options): TemplateSelection {
   return { trees: ['workspace'], files: partialsFor(options).map((p) => p.from) };
 }
 
-/** Which template partial becomes which file, for the chosen options. */
+/** Each axis of variation and the file its partial becomes (templates/partials/manifest.json). */
+export const PARTIAL_AXES = manifest as Readonly<Record<string, string>>;
+
+/**
+ * Which template partial becomes which file, for the chosen options: per axis of the manifest, the choice
+ * the map's or the program's facts name (src/facts.ts).
+ */
 export function partialsFor(options: Options): { from: string; to: string }[] {
-  const map = mapFacts[options.map];
-  return [
-    // Only the atomic counter needs `#![feature(core_intrinsics)]` at the crate root.
-    { from: `partials/ebpf-main/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '@crate@-ebpf/src/main.rs' },
-    { from: `partials/counter/${map.perCpu ? 'plain' : 'atomic'}.rs`, to: '@crate@-ebpf/src/counter.rs' },
-    { from: `partials/ebpf-map/${options.map}.rs`, to: '@crate@-ebpf/src/map.rs' },
-    { from: `partials/ebpf-program/${options.program}.rs`, to: '@crate@-ebpf/src/program.rs' },
-    { from: `partials/loader-map/${map.shape}.rs`, to: '@crate@/src/map.rs' },
-    { from: `partials/loader-program/${options.program}.rs`, to: '@crate@/src/program.rs' },
-  ];
+  const chosen: Record<string, string> = {
+    ...mapFacts[options.map].partials,
+    ...programFacts[options.program].partials,
+  };
+  return Object.entries(PARTIAL_AXES).map(([axis, to]) => {
+    const choice = chosen[axis];
+    if (choice === undefined) throw new Error(`no fact chooses the partial of axis ${axis}`);
+    return { from: `partials/${axis}/${choice}.rs`, to };
+  });
+}
+
+/** The manifest as a markdown table: each axis, its choices with the maps or programs that choose them, its file. */
+export function partialsMarkdown(): string {
+  const rows = ['| axis | choices (chosen by) | destination |', '|---|---|---|'];
+  for (const [axis, to] of Object.entries(PARTIAL_AXES)) {
+    const by = new Map<string, string[]>();
+    const facts: [string, Readonly<Record<string, string>>][] = [
+      ...Object.entries(mapFacts).map(([kind, fact]): [string, Record<string, string>] => [kind, { ...fact.partials }]),
+      ...Object.entries(programFacts).map(([kind, fact]): [string, Record<string, string>] => [
+        kind,
+        { ...fact.partials },
+      ]),
+    ];
+    for (const [kind, partials] of facts) {
+      const choice = partials[axis];
+      if (choice !== undefined) by.set(choice, [...(by.get(choice) ?? []), kind]);
+    }
+    const choices = [...by].map(([choice, kinds]) =>
+      kinds.length === 1 && kinds[0] === choice ? `\`${choice}\`` : `\`${choice}\` (${kinds.join(', ')})`,
+    );
+    rows.push(`| \`${axis}\` | ${choices.join(', ')} | \`${to}\` |`);
+  }
+  return rows.join('\n');
 }
 
 /** The values substituted for `@var@` in templates. Every value is validated or from a fixed table. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { optionsMarkdown } from '../../src/args.js';
 import { exitCodesMarkdown } from '../../src/errors.js';
+import { partialsMarkdown } from '../../src/plan.js';
 import { verifiedMatrixMarkdown } from '../../src/readme.js';
 
 const markers = (name: string) => new RegExp(`(<!-- ${name}:start -->\\n)([^]*?)\\n?(<!-- ${name}:end -->)`);
@@ -20,6 +21,7 @@ const DOCS: [file: string, sections: [string, () => string][]][] = [
     ],
   ],
   ['docs/command-line.md', [['exit-codes', exitCodesMarkdown]]],
+  ['templates/README.md', [['partials', partialsMarkdown]]],
 ];
 
 it.each(DOCS)("%s's derived sections are what the code gives", async (name, sections) => {
