@@ -76,14 +76,12 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
     const generatedDirs = directoriesOf(base.keys());
     const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
     const decisions: FileDecision[] = [...(renamed?.decided ?? [])];
-    let lockMerged = false;
     for (const p of paths) {
       const read = () => readOurs(plan.dir, p, generatedDirs, to);
       const ours = renamed ? renamed.oursAt(p, read) : read();
       const moved = renamed?.ours.get(p);
       if (moved && ours.kind === 'blocked') continue; // settled by the rename itself
       let d = await decideAndMerge(p, base, ours, theirs, { from, to, tmp, signal: io.signal });
-      if (d?.action === 'merge' && d.path === CARGO_LOCK && d.contents !== undefined && !d.pending) lockMerged = true;
       // A file the rename moved or changed is written even where the update has nothing to add.
       if (moved?.changed && ours.kind === 'file' && (!d || (d.contents === undefined && d.action !== 'remove'))) {
         const why = moved.from !== p ? `moved from ${moved.from}` : `renamed the crates to ${plan.rename!.to}`;
@@ -146,7 +144,9 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       );
     }
     if (renamed) removeEmptyDirs(plan.dir, renamed.oldDirs);
-    if (lockMerged) await settleCargoLock(plan, io, conflicts);
+    // A merged lock is cargo's to settle; one replaced whole (not a lock this update reads) is this version's own.
+    if (decisions.some((d) => d.path === CARGO_LOCK && d.action === 'merge'))
+      await settleCargoLock(plan, io, conflicts);
     if (conflicts.length) {
       ui.say(
         `${c.red('!')} ${conflicts.length} file(s) have conflicts to resolve (marked <<<<<<< yours … >>>>>>> create-aya-atomic ${to}, or with this version's copy beside them):`,

@@ -6,16 +6,7 @@ import path from 'node:path';
 import { kindOf, readRegularFile, WORKSPACE_FILE_LIMIT } from '../read-file.js';
 import type { Ours } from './decide.js';
 
-const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
-
-function lstat(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-}
+const lstat = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false });
 
 /**
  * The user's copy of `rel` (slash-separated) in `root`. `generatedDirs`: the directories the recorded
