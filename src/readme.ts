@@ -10,6 +10,7 @@ import {
   minimumKernel,
   orderingFacts,
   programFacts,
+  type MapKind,
 } from './facts.js';
 import kernelBench from '../records/kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
@@ -17,6 +18,8 @@ import verifiedJson from '../records/verified-kernels.json' with { type: 'json' 
 
 interface VerifiedKernel {
   id: string;
+  /** Debian's name of the architecture (`amd64`, `arm64`); none for the host. */
+  arch?: string;
   release: string;
   package?: string;
   how: string;
@@ -29,6 +32,10 @@ interface VerifiedResult {
   verdict: 'counted' | 'rejected' | 'accepted' | 'failed';
   expected?: number;
   observed?: number;
+  /** Whether the kernel compiled the program to machine code (else its interpreter ran it). */
+  jit?: boolean;
+  /** Extra kernel command line of the run: the JIT switched off. */
+  append?: string;
   reason?: string;
   explained?: boolean;
 }
@@ -40,6 +47,32 @@ interface Verified {
   results: VerifiedResult[];
 }
 const verified = verifiedJson as Verified;
+
+/**
+ * What arm64 kernels do with `atomic_fetch_add` (BPF cpu v3 on a shared map): what the matrix ran, from the record,
+ * then what comes from the kernel's history (docs/kernels.md).
+ */
+function arm64FetchAdd(): string {
+  const runs = verified.results.filter(
+    (r) => kernelOf(r)?.arch === 'arm64' && r.ordering !== 'relaxed' && !mapFacts[r.map as MapKind].perCpu,
+  );
+  const releases = (keep: (r: VerifiedResult) => boolean) =>
+    [...new Set(runs.filter(keep).map((r) => kernelOf(r)?.release))].join(', ');
+  const seen = [
+    [releases((r) => r.verdict === 'rejected'), 'its verifier rejected it'],
+    [releases((r) => r.verdict === 'counted' && r.jit === true), 'JIT-compiled it and counted exactly'],
+    [
+      releases((r) => r.verdict === 'counted' && r.jit === false),
+      'with the JIT off, ran it in the interpreter and counted exactly',
+    ],
+  ]
+    .filter(([kernels]) => kernels)
+    .map(([kernels, what]) => `${kernels}: ${what}`);
+  const history =
+    "From the kernel's history, not run here: arm64 kernels 5.12 to 5.17 cannot JIT it and run it in their " +
+    'interpreter instead, or refuse it (error 524) when built with `CONFIG_BPF_JIT_ALWAYS_ON`.';
+  return seen.length ? `On arm64, run here: ${seen.join('; ')}. ${history}` : history;
+}
 
 const ATOMIC_PARAGRAPH = `BPF has no \`fetch_add\` in Rust's \`core\` (the BPF targets have no compare-and-swap), so \`src/counter.rs\` in the
 eBPF crate calls the \`atomic_xadd\` intrinsic and never uses its result (at BPF cpu generic a used result is a compile
@@ -57,6 +90,10 @@ apply (it is recorded in \`aya-atomic.toml\` all the same). The loader sums the 
 the add must be atomic: BPF has no \`fetch_add\` in Rust's \`core\`, so the generated code calls the \`atomic_xadd\`
 intrinsic, whose ordering only takes effect at BPF cpu v3 (a fully ordered \`atomic_fetch_add\`).`;
 
+const kernelOf = (r: VerifiedResult) => verified.kernels.find((kernel) => kernel.id === r.kernel);
+/** The arm64 kernels of the record: the matrix runs a representative set of combinations there (docs/kernels.md). */
+const arm64Kernels = verified.kernels.filter((k) => k.arch === 'arm64');
+
 /** The kernels this combination was verified on (kernel-matrix results), or why there are none. */
 function verifiedOn(o: Options): string {
   // The matrix runs relaxed and seqcst only: acquire, release and acqrel compile to what seqcst does.
@@ -72,11 +109,13 @@ function verifiedOn(o: Options): string {
         'per-CPU map), so these are the results for seqcst.',
     );
   }
+  const jit = (r: VerifiedResult) =>
+    r.jit === undefined ? '' : r.jit ? ', JIT-compiled' : ", run by the kernel's interpreter";
   const verdict = (r: VerifiedResult) => {
     switch (r.verdict) {
       case 'counted':
         return r.observed === r.expected
-          ? `counted ${r.observed} of ${r.expected}`
+          ? `counted ${r.observed} of ${r.expected}${jit(r)}`
           : `counted ${r.observed} for ${r.expected} runs (other processes' execve count too)`;
       case 'rejected':
         return (
@@ -91,12 +130,20 @@ function verifiedOn(o: Options): string {
   };
   const table = ['| kernel | how | result |', '|---|---|---|'];
   for (const r of rows) {
-    const k = verified.kernels.find((kernel) => kernel.id === r.kernel);
+    const k = kernelOf(r);
     const kernel = k ? `${k.release}${k.package ? ` (${k.package})` : ''}` : r.kernel;
     // The host is the machine the matrix ran on, not the reader's.
     const how =
-      r.kernel === 'host' ? "create-aya-atomic's test machine, directly (no kprobe support there)" : (k?.how ?? '');
+      r.kernel === 'host'
+        ? "create-aya-atomic's test machine, directly (no kprobe support there)"
+        : `${k?.how ?? ''}${r.append ? `, JIT off (\`${r.append}\`)` : ''}`;
     table.push(`| ${mdCell(kernel)} | ${mdCell(how)} | ${mdCell(verdict(r))} |`);
+  }
+  if (arm64Kernels.length && !rows.some((r) => kernelOf(r)?.arch === 'arm64')) {
+    notes.push(
+      `arm64 (${arm64Kernels.map((k) => k.release).join(', ')}) ran a representative set of combinations, not this one ` +
+        "(create-aya-atomic's docs/kernels.md says which and why): `cargo xtask vm` runs it on an arm64 kernel too.",
+    );
   }
   notes.push(
     `\`--check\` and \`--selftest ${verified.selftest}\` with create-aya-atomic ${verified.generatorVersion}, ${verified.date}` +
@@ -105,12 +152,17 @@ function verifiedOn(o: Options): string {
   return `${table.join('\n')}\n\n${notes.join(' ')}
 
 On the kernels you deploy to, \`cargo xtask vm\` boots each image in QEMU with the loader in an initramfs and runs
-\`--check\` and \`--selftest\` there (KVM when it works, else emulation; it needs QEMU and a static busybox):
+\`--check\`, \`--selftest\` (which must count exactly its runs: nothing else runs execve there) and the watch mode
+there, and says whether the kernel JIT-compiled the program. x86-64 and arm64 images alike, recognised by their header
+(\`--arch\` overrides); a kernel of another architecture than your machine's gets a static loader cross-built for it
+and is emulated, else KVM when it works. It needs QEMU and a static busybox for each architecture
+(\`cargo xtask doctor\` lists them):
 
 \`\`\`sh
 cargo xtask vm --kernel /boot/vmlinuz-$(uname -r)          # this machine's own kernel (if /boot is readable)
 apt-get download linux-image-6.1.0-47-cloud-amd64 && dpkg-deb -x linux-image-6.1.0-47-cloud-amd64_*.deb k
 cargo xtask vm --kernel k/boot/vmlinuz-* --selftest 1000    # a distribution's kernel package
+cargo xtask vm --kernel k/boot/vmlinuz-* --kernel arm64/boot/vmlinuz-6.1.0-47-cloud-arm64   # both: one table
 \`\`\``;
 }
 
@@ -206,8 +258,8 @@ Your choice is in bold; the kernel in each cell is what the map and the add need
 ${compilesToTable(o.map, o.ordering)}
 
 Minimum kernels, from the kernel's history (the oldest kernel this was run on is 5.10, see "Verified on"): arrays and
-hash maps 3.19, kprobe programs 4.1, per-CPU maps 4.6, tracepoints 4.7, LRU maps 4.10, \`atomic_fetch_add\` 5.12.
-A ${o.program}: ${programFacts[o.program].hint}.
+hash maps 3.19, kprobe programs 4.1, per-CPU maps 4.6, tracepoints 4.7, LRU maps 4.10, \`atomic_fetch_add\` 5.12 on
+x86-64 and arm64 alike. ${arm64FetchAdd()} A ${o.program}: ${programFacts[o.program].hint}.
 To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/release/${o.name}-ebpf\`.
 
 ## Options chosen
@@ -245,7 +297,9 @@ ${toolchainSetup}
   }
   The build hands it the libLLVM that toolchain's \`rustc\` loads, whichever cargo runs the build; \`cargo xtask doctor\`
   checks that pair with a test link.
-- Optional, for \`cargo xtask vm\`: QEMU and a static busybox (\`apt-get install qemu-system-x86 busybox-static\`).
+- Optional, for \`cargo xtask vm\`: QEMU and a static busybox for each architecture you boot (x86-64:
+  \`apt-get install qemu-system-x86 busybox-static\`; arm64: \`qemu-system-arm\` and an arm64 busybox), and for a
+  kernel of another architecture than your machine's, what the cross build below needs.
 
 \`cargo xtask doctor\` checks all of these and prints the command that fixes whatever is missing.
 
@@ -260,6 +314,16 @@ workspace needs crate names of its own: cargo tells path crates apart by name, a
 
 To check or lint where the eBPF toolchain is missing (an editor, a CI lint job), set \`AYA_BUILD_SKIP=1\`: the build
 script then skips the eBPF build, and the loader says at run time that it was built without its program.
+
+## Other architectures
+
+\`cargo xtask build --target aarch64-unknown-linux-gnu\` (or \`x86_64-unknown-linux-gnu\`) builds the loader as a static
+executable for that architecture, with the eBPF program built for it inside (\`bpf_target_arch\` follows the loader's
+target): one artifact per architecture to ship, which runs on any Linux of that architecture. It needs Rust's
+standard library for the target (\`rustup target add aarch64-unknown-linux-gnu\`; without it, the xtask builds it from
+the eBPF toolchain's library source with \`-Z build-std\`) and a C cross linker with a static C library
+(\`apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross\`, or \`CARGO_TARGET_<TARGET>_LINKER\`).
+\`cargo xtask doctor\` checks both. \`cargo xtask vm\` does the same build for an arm64 kernel.
 
 ## Verified on
 
@@ -280,7 +344,7 @@ ${verifiedOn(o)}
 | 6 | \`--selftest\` failed: the counter grew too little (with \`--exact\`: or too much), or went backwards (reset) | |
 | 10 | | a prerequisite is missing (\`cargo xtask doctor\` says which) |
 | 11 | | a build or clippy failed |
-| 12 | | \`vm\`: a kernel rejected the program or counted too few |
+| 12 | | \`vm\`: a kernel rejected the program or did not count exactly N |
 | 13 | | \`vm\`: a VM crashed, hung or did not boot in time |
 
 ## Cost per event in the kernel
@@ -317,10 +381,13 @@ export function verifiedMatrixMarkdown(): string {
     return 'Not yet recorded: `sudo -E npm run record:kernels` runs the matrix and records it.';
   const kernels = verified.kernels;
   const cell = (r: VerifiedResult | undefined) => {
-    if (!r) return '';
+    if (!r) return '–';
     switch (r.verdict) {
       case 'counted':
-        return r.observed === r.expected ? `${r.observed}/${r.expected}` : `≥ ${r.expected} (${r.observed})`;
+        return (
+          (r.observed === r.expected ? `${r.observed}/${r.expected}` : `≥ ${r.expected} (${r.observed})`) +
+          (r.jit === false ? ', interpreted' : '')
+        );
       case 'rejected':
         return r.explained ? 'rejected: needs 5.12' : `rejected: ${r.reason ?? '?'}`;
       case 'accepted':
@@ -333,21 +400,36 @@ export function verifiedMatrixMarkdown(): string {
     `| map | ordering | program | ${kernels.map((k) => mdCell(k.id === 'host' ? `host ${k.release}` : k.release)).join(' | ')} |`,
     `|---|---|---|${kernels.map(() => '---').join('|')}|`,
   ];
-  const combos = [...new Set(verified.results.map((r) => `${r.map}|${r.ordering}|${r.program}`))];
-  for (const combo of combos) {
-    const [map, ordering, program] = combo.split('|');
-    const of = (k: VerifiedKernel) =>
-      verified.results.find((r) => `${r.map}|${r.ordering}|${r.program}` === combo && r.kernel === k.id);
-    rows.push(`| ${map} | ${ordering} | ${program} | ${kernels.map((k) => mdCell(cell(of(k)))).join(' | ')} |`);
+  // One row per combination and kernel command line: the JIT-off runs after the others.
+  const key = (r: VerifiedResult) => `${r.map}|${r.ordering}|${r.program}|${r.append ?? ''}`;
+  const jitOffLast = (run: string) => Number(!run.endsWith('|'));
+  const runs = [...new Set(verified.results.map(key))].sort((a, b) => jitOffLast(a) - jitOffLast(b));
+  for (const run of runs) {
+    const [map, ordering, program, append] = run.split('|');
+    const of = (k: VerifiedKernel) => verified.results.find((r) => key(r) === run && r.kernel === k.id);
+    const label = append ? `${program}, JIT off` : program;
+    rows.push(`| ${map} | ${ordering} | ${label} | ${kernels.map((k) => mdCell(cell(of(k)))).join(' | ')} |`);
   }
   const how = kernels
     .filter((k) => k.package)
     .map((k) => k.package)
     .join(', ');
-  return (
-    `${rows.join('\n')}\n\n\`--check\` and \`--selftest ${verified.selftest}\` in each generated workspace with create-aya-atomic ` +
-    `${verified.generatorVersion}, ${verified.date}: Debian's cloud kernels (${how}) under \`cargo xtask vm\` (QEMU, 2 vCPUs), ` +
-    "and this machine's kernel directly (no kprobe support there; its tracepoints also see other processes' execve). " +
-    '"needs 5.12": the kernel\'s verifier rejected `atomic_fetch_add` (BPF cpu v3), as the ordering\'s minimum kernel says.'
-  );
+  // Each sentence only where the record has its data (a record from before the JIT column has none of it).
+  const jitOn = verified.results.filter((r) => r.verdict === 'counted' && r.jit !== undefined && !r.append);
+  const jitted = jitOn.filter((r) => r.jit).length;
+  const counted = jitOn.length;
+  const jitOff = verified.results.find((r) => r.append)?.append;
+  const notes = [
+    `\`--check\` and \`--selftest ${verified.selftest}\` in each generated workspace with create-aya-atomic ` +
+      `${verified.generatorVersion}, ${verified.date}: Debian's cloud kernels (${how}) under \`cargo xtask vm\` ` +
+      `(QEMU, 2 vCPUs${arm64Kernels.length ? '; the arm64 loader cross-built' : ''}), and this machine's kernel ` +
+      "directly (no kprobe support there; its tracepoints also see other processes' execve).",
+    arm64Kernels.length ? 'arm64 runs a representative set (docs/kernels.md says why); "–": not run there.' : '',
+    counted
+      ? `The kernels JIT-compiled the program in ${jitted} of the ${counted} VM runs that counted with the JIT on.`
+      : '',
+    jitOff ? `"JIT off": booted with \`${jitOff}\`, so the kernel's interpreter runs the program ("interpreted").` : '',
+    '"needs 5.12": the kernel\'s verifier rejected `atomic_fetch_add` (BPF cpu v3), as the ordering\'s minimum kernel says.',
+  ];
+  return `${rows.join('\n')}\n\n${notes.filter(Boolean).join(' ')}`;
 }

@@ -3,10 +3,10 @@
 //! the BPF cpu come from .cargo/config.toml ([env] `EBPF_TOOLCHAIN`, `EBPF_CPU`), the rest from
 //! cargo. How the eBPF crate is built is the library's (`xtask::ebpf`), shared with build.rs.
 
+mod arch;
+mod cross;
 mod doctor;
 mod verify;
-// Its clippy::pedantic findings are fixed in the rework of `cargo xtask vm` under way.
-#[allow(clippy::pedantic)]
 mod vm;
 
 use std::os::unix::process::CommandExt as _;
@@ -21,6 +21,10 @@ const HELP: &str = "\
 Usage: cargo xtask <command>
 
   doctor [--json]   check the prerequisites; each missing one with the command that installs it
+  build [--target <target>]
+                    build the loader (release) and print its path; for a target (x86_64- or
+                    aarch64-unknown-linux-gnu), a static executable that runs on any Linux of
+                    that architecture: one artifact per architecture to ship
   verify            doctor, cargo build, clippy -D warnings (the host crates, and the eBPF crate
                     for the BPF target), then as root the loader's --check (this kernel's verifier)
   run [-- <args>]   build the loader (release) and run it, through sudo -E unless root;
@@ -30,14 +34,14 @@ Usage: cargo xtask <command>
                     its `bench` feature, which adds an empty program to compare with, and runs
                     its --bench)
   vm --kernel <image> [--kernel <image> ...] [--selftest N]
-                    --check and --selftest on the kernels you deploy to, each booted in QEMU:
-                    the host's /boot/vmlinuz-*, or a distribution's kernel package
-                    (`cargo xtask vm --help`)
+                    --check and --selftest on the kernels you deploy to, x86_64 or aarch64,
+                    each booted in QEMU: the host's /boot/vmlinuz-*, or a distribution's
+                    kernel package (`cargo xtask vm --help`)
 
 The eBPF toolchain and the BPF cpu: EBPF_TOOLCHAIN and EBPF_CPU in .cargo/config.toml.
 Exit codes: 0 ok, 1 error, 2 usage, 10 a prerequisite is missing, 11 a build or clippy failed,
-12 vm: a kernel rejected the program or counted too few, 13 vm: a VM crashed, hung or did not
-boot. run, bench and verify pass on the loader's codes (3 rejected by the verifier, 4 permission
+12 vm: a kernel rejected the program or did not count exactly N, 13 vm: a VM crashed, hung or
+did not boot. run, bench and verify pass on the loader's codes (3 rejected by the verifier, 4 permission
 denied, 5 cannot attach, 6 selftest failed).
 ";
 
@@ -50,7 +54,7 @@ mod exit {
     pub const MISSING: u8 = 10;
     /// cargo build or clippy failed.
     pub const BUILD: u8 = 11;
-    /// `vm`: a kernel rejected the program or counted too few.
+    /// `vm`: a kernel rejected the program, or the count was not exactly the selftest's runs.
     pub const VM_PROBE: u8 = 12;
     /// `vm`: a VM crashed, hung or did not boot in time.
     pub const VM_BOOT: u8 = 13;
@@ -61,6 +65,9 @@ fn main() -> ExitCode {
     let code = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["doctor"] => doctor::run(false),
         ["doctor", "--json"] => doctor::run(true),
+        ["build"] => build(None),
+        ["build", "--target", target] => build(Some(target)),
+        ["build", flag] if flag.starts_with("--target=") => build(flag.strip_prefix("--target=")),
         ["verify"] => verify::run(),
         ["run", "--", ..] => run(&[], &args[2..]),
         ["run", ..] => run(&[], &args[1..]),
@@ -100,6 +107,36 @@ fn run(features: &[&str], args: &[String]) -> u8 {
     exit::ERROR
 }
 
+/// `cargo xtask build [--target <target>]`: prints the loader's path.
+fn build(target: Option<&str>) -> u8 {
+    let built = match target {
+        None => build_loader(&[]),
+        Some(target) => {
+            let Some(arch) = arch::Arch::ALL.into_iter().find(|a| a.target() == target) else {
+                let targets: Vec<_> = arch::Arch::ALL.iter().map(|a| a.target()).collect();
+                let targets = targets.join(", ");
+                eprintln!("xtask: unknown target `{target}`: one of {targets}");
+                return exit::USAGE;
+            };
+            match cross::Cross::find(arch) {
+                Ok(cross) => cross.build(),
+                Err(missing) => {
+                    eprintln!("xtask: cannot build for {target}: {}", missing.what);
+                    eprintln!("  fix: {}", missing.fix);
+                    Err(exit::MISSING)
+                }
+            }
+        }
+    };
+    match built {
+        Ok(loader) => {
+            println!("{}", loader.display());
+            exit::OK
+        }
+        Err(code) => code,
+    }
+}
+
 /// Whether this process runs as root (effective uid 0).
 fn is_root() -> bool {
     let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -125,14 +162,16 @@ fn loader_command(loader: &Path) -> Command {
 /// with.
 fn build_loader(features: &[&str]) -> Result<PathBuf, u8> {
     let mut cargo = cargo();
-    cargo.args([
-        "build",
-        "--release",
-        "--message-format=json-render-diagnostics",
-    ]);
+    cargo.args(["build", "--release"]);
     if !features.is_empty() {
         cargo.arg("--features").arg(features.join(","));
     }
+    built_loader(cargo)
+}
+
+/// Runs `cargo`, a `cargo build` of the loader, showing what it prints; the loader's executable.
+fn built_loader(mut cargo: Command) -> Result<PathBuf, u8> {
+    cargo.arg("--message-format=json-render-diagnostics");
     let output = cargo.stderr(Stdio::inherit()).output().map_err(|err| {
         eprintln!("xtask: cannot run cargo: {err}");
         exit::ERROR

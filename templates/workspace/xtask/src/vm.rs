@@ -1,88 +1,182 @@
-//! `cargo xtask vm`: the probe's `--check` and `--selftest` on other kernels, each booted in QEMU
-//! from an initramfs written here (busybox, the loader and its libraries, and an `/init` script).
+//! `cargo xtask vm`: the probe's `--check` and `--selftest` on other kernels, x86-64 or arm64,
+//! each booted in QEMU from an initramfs written here (busybox, the loader and an `/init`).
+//! image.rs reads a kernel's header, initramfs.rs writes what the VM runs, qemu.rs boots it and
+//! judge.rs turns what it printed into the table's row.
+
+mod image;
+mod initramfs;
+mod judge;
+mod qemu;
 
 use std::{
-    env, fs,
-    io::{self, Read},
+    collections::BTreeMap,
+    env,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    thread,
     time::{Duration, Instant},
 };
 
-use crate::exit;
+use crate::arch::{Arch, Missing};
+use crate::{cross::Cross, exit};
+use image::Kernel;
+use judge::{Expected, Jit, Verdict};
+use qemu::{Accel, AccelChoice, Qemu};
+
+pub use initramfs::busybox;
 
 const HELP: &str = "\
-Usage: cargo xtask vm --kernel <image>... [--selftest <n>] [--timeout <s>] [--accel auto|kvm|tcg]
+Usage: cargo xtask vm --kernel <image>... [--selftest <n>] [--timeout <s>]
+                      [--accel auto|kvm|tcg] [--arch x86_64|aarch64] [--append <args>]
 
-Builds the loader, boots each kernel image (a bzImage: /boot/vmlinuz-*, or the one in a kernel
-package) in QEMU with 2 vCPUs (KVM when a probe boot works, else emulation: trust its counts, not
-its timings) and runs the loader's --check, then --selftest <n> (1000), each boot within --timeout
-seconds (300). One row per kernel: verdict (counted, rejected, failed, vm-crashed, timed-out),
-expected and observed count, and where it attached, or the verifier's reason and whether the BPF
-cpu explains it (v3 needs kernel >= 5.12). Needs QEMU and busybox (see `cargo xtask doctor`).
-Exit codes: 0 every kernel counted n or more, 2 usage, 10 QEMU or busybox missing, 11 build failed,
-12 a kernel rejected the program or counted too few, 13 (unless 12) a VM crashed or hung.
+Builds the loader, boots each kernel image in QEMU with 2 vCPUs and runs the loader's --check,
+--selftest <n> (1000) and its watch mode there, each boot within --timeout seconds (300).
+Images: an x86_64 bzImage or an arm64 Image (/boot/vmlinuz-*, or the one in a distribution's
+kernel package), recognised by their header; --arch names the architecture of every image
+instead. A kernel of another architecture than this machine's gets a static loader built for
+it (see `cargo xtask build --target`) and is emulated; one of this machine's uses KVM when a
+probe boot works (--accel). --append adds to the kernels' command line, e.g.
+sysctl.net.core.bpf_jit_enable=0 to run the program in the kernel's interpreter.
+
+One row per kernel: its architecture, the verdict (counted, rejected, failed, vm-crashed,
+timed-out), the expected and observed count (exactly n: nothing else runs execve in the VM),
+whether the kernel compiled the program to machine code (jit), and where it attached, or the
+verifier's reason and whether the BPF cpu explains it (v3 needs kernel >= 5.12). Emulated
+timings mean nothing; counts and verdicts do. `cargo xtask doctor` lists what each architecture
+needs (QEMU, a static busybox, and for a cross build a C linker and Rust's standard library).
+Exit codes: 0 every kernel counted exactly n, 2 usage, 10 a prerequisite missing, 11 build
+failed, 12 a kernel rejected the program or counted wrong, 13 (unless 12) a VM crashed or hung.
 ";
-/// Marks the lines `/init` prints, apart from the kernel's own.
-const MARK: &str = "@@aya-vm";
-/// What a kernel prints when it crashes (`oops=panic` turns an oops into a panic, which ends QEMU).
-const CRASH: [&str; 4] = ["Kernel panic", "Oops:", "BUG:", "general protection"];
-type Accel = &'static [&'static str];
-const KVM: Accel = &["-accel", "kvm", "-cpu", "host"];
-const TCG: Accel = &["-accel", "tcg", "-cpu", "max"];
 
-/// The kernels, the selftest's runs, the timeout of a boot, and the accelerator asked for.
-type Options = (Vec<PathBuf>, u64, Duration, String);
-/// What one kernel did: release, verdict, observed count, detail, and the output to show.
-type Row = (String, &'static str, Option<u64>, String, String);
+/// The command line.
+struct Options {
+    kernels: Vec<PathBuf>,
+    runs: u64,
+    timeout: Duration,
+    accel: AccelChoice,
+    arch: Option<Arch>,
+    append: String,
+}
+
+/// One row of the table.
+struct Row {
+    kernel: String,
+    arch: Arch,
+    verdict: Verdict,
+    observed: Option<u64>,
+    jit: Option<Jit>,
+    detail: String,
+}
 
 pub fn run(args: &[String]) -> u8 {
-    let (kernels, runs, timeout, accel) = match parse(args) {
+    let options = match Options::parse(args) {
         Ok(Some(options)) => options,
         Ok(None) => return exit::OK,
         Err(msg) => return fail(exit::USAGE, &format!("{msg}\n\n{HELP}")),
     };
-    let (Some(qemu), Some(busybox)) = (on_path("qemu-system-x86_64"), on_path("busybox")) else {
-        let install = "sudo apt-get install qemu-system-x86 busybox-static";
-        return fail(exit::MISSING, &format!("needs QEMU and busybox: {install}"));
+    let kernels: Result<Vec<Kernel>, String> = options
+        .kernels
+        .iter()
+        .map(|path| Kernel::open(path, options.arch))
+        .collect();
+    let kernels = match kernels {
+        Ok(kernels) => kernels,
+        Err(msg) => return fail(exit::USAGE, &msg),
     };
-    if env::consts::ARCH != "x86_64" {
-        return fail(exit::ERROR, "runs on x86_64 hosts only");
-    }
-    let loader = match crate::build_loader(&[]) {
-        Ok(path) => path,
-        Err(code) => return code,
+    let archs: Vec<Arch> = Arch::ALL
+        .into_iter()
+        .filter(|arch| kernels.iter().any(|k| k.arch == *arch))
+        .collect();
+    let tools = match preflight(env::consts::ARCH, &archs, find_tools) {
+        Ok(tools) => tools,
+        Err(Preflight::Host(msg)) => return fail(exit::ERROR, &msg),
+        Err(Preflight::Missing(missing)) => {
+            for Missing { what, fix } in &missing {
+                eprintln!("xtask vm: {what}\n  fix: {fix}");
+            }
+            return exit::MISSING;
+        }
     };
-    let initrd = loader.with_file_name("vm-initramfs.cpio");
-    if let Err(err) = write_initramfs(&initrd, &loader, &busybox, runs) {
-        return fail(exit::ERROR, &format!("cannot write the initramfs: {err}"));
+    let steps = initramfs::steps(options.runs);
+    let mut vms = BTreeMap::new();
+    for (arch, tools) in tools {
+        let built = if Arch::host() == Some(arch) {
+            crate::build_loader(&[])
+        } else {
+            cross_build(arch)
+        };
+        let loader = match built {
+            Ok(loader) => loader,
+            Err(code) => return code,
+        };
+        let initrd = loader.with_file_name(format!("vm-initramfs-{arch}.cpio"));
+        if let Err(err) = initramfs::write(&initrd, &loader, &tools.busybox, &steps) {
+            return fail(exit::ERROR, &format!("cannot write the initramfs: {err}"));
+        }
+        let mut qemu = Qemu {
+            binary: tools.qemu,
+            arch,
+            initrd,
+            accel: Accel::Tcg,
+            append: options.append.clone(),
+        };
+        let first = kernels.iter().find(|k| k.arch == arch).map(|k| &k.path);
+        let how = qemu.choose_accel(options.accel, first.expect("a kernel of this arch"));
+        eprintln!("vm: {how}");
+        vms.insert(arch, qemu);
     }
-    let vm = Vm { qemu, initrd };
-    let (accel, how) = vm.accel(&accel, &kernels[0]);
-    eprintln!("vm: {how}");
+    let expected = |arch| Expected {
+        runs: options.runs,
+        arch,
+        cpu_v3: crate::bpf_cpu() == "v3",
+    };
     let mut rows = Vec::new();
     for kernel in &kernels {
         let started = Instant::now();
-        let (console, timed_out) = vm.boot(accel, kernel, "", timeout);
-        let row = judge(&console, timed_out, kernel, runs);
+        let boot = vms[&kernel.arch].boot(&kernel.path, "", options.timeout);
+        let judged = judge::judge(&boot.console, boot.timed_out, &expected(kernel.arch));
+        let name = judged.release.unwrap_or_else(|| kernel.name());
         let took = started.elapsed().as_secs();
-        eprintln!("vm: {}: {} ({took} s)", kernel.display(), row.1);
-        if !row.4.is_empty() {
-            eprintln!("--- {}\n{}\n---", row.0, row.4);
+        eprintln!(
+            "vm: {}: {} ({took} s)",
+            kernel.path.display(),
+            judged.verdict
+        );
+        if !judged.log.is_empty() {
+            eprintln!("--- {name}\n{}\n---", judged.log);
         }
-        rows.push(row);
+        rows.push(Row {
+            kernel: name,
+            arch: kernel.arch,
+            verdict: judged.verdict,
+            observed: judged.observed,
+            jit: judged.jit,
+            detail: judged.detail,
+        });
     }
-    println!("kernel                         verdict    expected observed  detail");
-    for (release, verdict, observed, detail, _) in &rows {
-        let observed = observed.map_or("-".into(), |n| n.to_string());
-        println!("{release:<30} {verdict:<10} {runs:>8} {observed:>8}  {detail}");
+    print_table(&rows, options.runs);
+    if rows.iter().any(|row| row.verdict.blames_the_program()) {
+        exit::VM_PROBE
+    } else if rows.iter().any(|row| row.verdict != Verdict::Counted) {
+        exit::VM_BOOT
+    } else {
+        exit::OK
     }
-    let any = |verdicts: [&str; 2]| rows.iter().any(|row| verdicts.contains(&row.1));
-    match () {
-        () if any(["rejected", "failed"]) => exit::VM_PROBE,
-        () if any(["vm-crashed", "timed-out"]) => exit::VM_BOOT,
-        () => exit::OK,
+}
+
+fn print_table(rows: &[Row], runs: u64) {
+    println!(
+        "{:<30} {:<8} {:<10} {:>8} {:>8} {:<3}  detail",
+        "kernel", "arch", "verdict", "expected", "observed", "jit"
+    );
+    for row in rows {
+        let observed = row.observed.map_or("-".into(), |n| n.to_string());
+        let jit = row.jit.map_or("-".into(), |jit| jit.to_string());
+        println!(
+            "{:<30} {:<8} {:<10} {runs:>8} {observed:>8} {jit:<3}  {}",
+            row.kernel,
+            row.arch.name(),
+            row.verdict.to_string(),
+            row.detail
+        );
     }
 }
 
@@ -91,34 +185,74 @@ fn fail(code: u8, msg: &str) -> u8 {
     code
 }
 
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
-    let (mut kernels, mut runs, mut timeout, mut accel) = (vec![], 1000, 300, "auto");
-    let mut args = args.iter().map(String::as_str);
-    while let Some(arg) = args.next() {
-        let flag = arg.split('=').next().unwrap_or(arg);
-        let inline = arg.split_once('=').map(|(_, value)| value);
-        let known = ["--kernel", "--selftest", "--timeout", "--accel"].contains(&flag);
-        if matches!(flag, "-h" | "--help") {
-            print!("{HELP}");
-            return Ok(None);
-        }
-        let value = inline.or_else(|| args.next()).unwrap_or_default();
-        let number = value.parse().ok().filter(|n| *n > 0);
-        match (flag, number) {
-            ("--kernel", _) if Path::new(value).is_file() => kernels.push(value.into()),
-            ("--selftest", Some(n)) => runs = n,
-            ("--timeout", Some(n)) => timeout = n,
-            ("--accel", _) if ["auto", "kvm", "tcg"].contains(&value) => accel = value,
-            ("--kernel", _) => return Err(format!("no kernel image at `{value}`")),
-            _ if known => return Err(format!("invalid value for {flag}: `{value}`")),
-            _ => return Err(format!("unknown argument: {arg}")),
+/// A static loader for a kernel of another architecture than this machine's.
+fn cross_build(arch: Arch) -> Result<PathBuf, u8> {
+    match Cross::find(arch) {
+        Ok(cross) => cross.build(),
+        Err(Missing { what, fix }) => {
+            eprintln!("xtask vm: cannot build the loader for {arch}: {what}\n  fix: {fix}");
+            Err(exit::MISSING)
         }
     }
-    if kernels.is_empty() {
-        return Err("give at least one --kernel <image>".into());
+}
+
+/// What boots the kernels of one architecture.
+#[derive(Debug, PartialEq, Eq)]
+struct Tools {
+    qemu: PathBuf,
+    busybox: PathBuf,
+}
+
+/// Why a run stops before it builds anything.
+#[derive(Debug)]
+enum Preflight {
+    /// This machine is not one `vm` knows how to use.
+    Host(String),
+    /// QEMU or busybox missing, each with the command that installs it.
+    Missing(Vec<Missing>),
+}
+
+/// The tools for each architecture the kernels need, found by `find`; first of all, whether
+/// this machine (`host`, as `std::env::consts::ARCH` names it) is one `vm` runs on.
+fn preflight(
+    host: &str,
+    archs: &[Arch],
+    find: impl Fn(Arch) -> Result<Tools, Vec<Missing>>,
+) -> Result<BTreeMap<Arch, Tools>, Preflight> {
+    if host.parse::<Arch>().is_err() {
+        let hosts: Vec<&str> = Arch::ALL.iter().map(|arch| arch.name()).collect();
+        let hosts = hosts.join(" and ");
+        return Err(Preflight::Host(format!(
+            "runs on {hosts} machines, not on {host}"
+        )));
     }
-    let timeout = Duration::from_secs(timeout);
-    Ok(Some((kernels, runs, timeout, accel.into())))
+    let mut tools = BTreeMap::new();
+    let mut missing = Vec::new();
+    for arch in archs {
+        match find(*arch) {
+            Ok(found) => {
+                tools.insert(*arch, found);
+            }
+            Err(more) => missing.extend(more),
+        }
+    }
+    if missing.is_empty() {
+        Ok(tools)
+    } else {
+        Err(Preflight::Missing(missing))
+    }
+}
+
+/// QEMU and a static busybox for `arch`, on PATH.
+fn find_tools(arch: Arch) -> Result<Tools, Vec<Missing>> {
+    let qemu = on_path(arch.qemu()).ok_or_else(|| Missing {
+        what: format!("{} is not on PATH", arch.qemu()),
+        fix: format!("sudo apt-get install {}", arch.qemu_package()),
+    });
+    match (qemu, busybox(arch)) {
+        (Ok(qemu), Ok(busybox)) => Ok(Tools { qemu, busybox }),
+        (qemu, busybox) => Err([qemu.err(), busybox.err()].into_iter().flatten().collect()),
+    }
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -127,208 +261,141 @@ fn on_path(name: &str) -> Option<PathBuf> {
     paths.find(|path| path.is_file())
 }
 
-/// QEMU and the initramfs every boot uses.
-struct Vm {
-    qemu: PathBuf,
-    initrd: PathBuf,
-}
-
-impl Vm {
-    /// KVM when asked, or when /dev/kvm opens and a probe boot of `kernel` reaches `/init`.
-    fn accel(&self, asked: &str, kernel: &Path) -> (Accel, String) {
-        let kvm = fs::File::options().read(true).write(true).open("/dev/kvm");
-        let why = match (asked, kvm) {
-            ("kvm", _) => return (KVM, "KVM (--accel kvm)".into()),
-            ("tcg", _) => "--accel tcg".to_owned(),
-            (_, Err(err)) => format!("/dev/kvm: {err}"),
-            (_, Ok(_)) => {
-                let (console, hung) = self.boot(KVM, kernel, "probe", Duration::from_secs(30));
-                if console.contains(MARK) {
-                    return (KVM, "KVM (a probe boot worked)".into());
-                }
-                let last = console.lines().rfind(|l| !l.trim().is_empty());
-                let why = last.filter(|_| !hung).unwrap_or("it hung");
-                format!("a probe boot with KVM failed: {}", why.trim())
+impl Options {
+    fn parse(args: &[String]) -> Result<Option<Self>, String> {
+        let mut options = Self {
+            kernels: Vec::new(),
+            runs: 1000,
+            timeout: Duration::from_secs(300),
+            accel: AccelChoice::Auto,
+            arch: None,
+            append: String::new(),
+        };
+        let mut args = args.iter().map(String::as_str);
+        while let Some(arg) = args.next() {
+            if matches!(arg, "-h" | "--help") {
+                print!("{HELP}");
+                return Ok(None);
             }
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) => (flag, Some(value)),
+                None => (arg, None),
+            };
+            let known = [
+                "--kernel",
+                "--selftest",
+                "--timeout",
+                "--accel",
+                "--arch",
+                "--append",
+            ];
+            if !known.contains(&flag) {
+                return Err(format!("unknown argument: {arg}"));
+            }
+            let value = inline.or_else(|| args.next()).unwrap_or_default();
+            let invalid = |valid: &str| format!("invalid value for {flag}: `{value}` ({valid})");
+            let positive = || value.parse().ok().filter(|n| *n > 0);
+            match flag {
+                "--kernel" if Path::new(value).is_file() => options.kernels.push(value.into()),
+                "--kernel" => return Err(format!("no kernel image at `{value}`")),
+                "--selftest" => options.runs = positive().ok_or(invalid("a number > 0"))?,
+                "--timeout" => {
+                    let seconds = positive().ok_or(invalid("seconds > 0"))?;
+                    options.timeout = Duration::from_secs(seconds);
+                }
+                "--accel" => {
+                    options.accel = match value {
+                        "auto" => AccelChoice::Auto,
+                        "kvm" => AccelChoice::Kvm,
+                        "tcg" => AccelChoice::Tcg,
+                        _ => return Err(invalid("auto, kvm or tcg")),
+                    };
+                }
+                "--arch" => options.arch = Some(value.parse()?),
+                _ => value.clone_into(&mut options.append),
+            }
+        }
+        if options.kernels.is_empty() {
+            return Err("give at least one --kernel <image>".into());
+        }
+        Ok(Some(options))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(arch: Arch) -> Result<Tools, Vec<Missing>> {
+        Err(vec![Missing {
+            what: format!("{} is not on PATH", arch.qemu()),
+            fix: format!("sudo apt-get install {}", arch.qemu_package()),
+        }])
+    }
+
+    #[test]
+    fn the_host_is_checked_before_any_tool() {
+        let refused = preflight("riscv64", &[Arch::X86_64], none);
+        let Err(Preflight::Host(msg)) = refused else {
+            panic!("expected the host refused first, got {refused:?}");
         };
-        (TCG, format!("emulation (TCG, -cpu max), {why}"))
+        assert_eq!(msg, "runs on x86_64 and aarch64 machines, not on riscv64");
     }
 
-    /// Boots `kernel` on 2 vCPUs: its console (with QEMU's errors), and whether it timed out.
-    fn boot(&self, accel: Accel, kernel: &Path, extra: &str, timeout: Duration) -> (String, bool) {
-        let mut cmd = Command::new(&self.qemu);
-        // nowatchdog: an emulated CPU that a busy host starves for seconds has no soft lockup.
-        let append = format!("console=ttyS0 panic=-1 oops=panic nowatchdog loglevel=3 {extra}");
-        let args = "-m 1024 -smp 2 -nographic -no-reboot -nic none -append";
-        cmd.args(accel).args(args.split(' ')).arg(append);
-        cmd.arg("-kernel").arg(kernel).stdin(Stdio::null());
-        cmd.arg("-initrd").arg(&self.initrd);
-        let spawned = io::pipe().and_then(|(reader, writer)| {
-            cmd.stdout(writer.try_clone()?).stderr(writer);
-            Ok((cmd.spawn()?, reader))
-        });
-        drop(cmd); // closes our copies of the pipe's writing end
-        let (mut child, mut reader) = match spawned {
-            Ok(spawned) => spawned,
-            Err(err) => return (format!("cannot start QEMU: {err}"), false),
+    #[test]
+    fn every_missing_tool_of_every_architecture_is_named() {
+        let refused = preflight("x86_64", &[Arch::X86_64, Arch::Aarch64], none);
+        let Err(Preflight::Missing(missing)) = refused else {
+            panic!("expected missing tools, got {refused:?}");
         };
-        let output = thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = reader.read_to_end(&mut bytes);
-            bytes
-        });
-        let deadline = Instant::now() + timeout;
-        let running = |child: &mut Child| child.try_wait().is_ok_and(|s| s.is_none());
-        while running(&mut child) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(100));
-        }
-        let timed_out = running(&mut child);
-        let _ = child.kill().and_then(|()| child.wait());
-        let bytes = output.join().unwrap_or_default();
-        let control = |c: char| c.is_control() && c != '\n';
-        let console = String::from_utf8_lossy(&bytes).replace(control, "");
-        (console, timed_out)
+        let fixes: Vec<&str> = missing.iter().map(|m| m.fix.as_str()).collect();
+        assert_eq!(
+            fixes,
+            [
+                "sudo apt-get install qemu-system-x86",
+                "sudo apt-get install qemu-system-arm"
+            ]
+        );
     }
-}
 
-/// The verdict for one kernel, from its console.
-fn judge(console: &str, timed_out: bool, kernel: &Path, runs: u64) -> Row {
-    let (check, selftest) = (marked(console, "check: "), marked(console, "selftest: "));
-    let booted: Option<String> = value(console, "release ");
-    let release = booted.clone().or_else(|| image_release(kernel));
-    let release = release.unwrap_or_else(|| kernel.display().to_string());
-    let observed = value(console, "selftest: observed: ");
-    let enough = observed >= Some(runs);
-    let checked = value(console, "check-exit ");
-    let tested = value(console, "selftest-exit ");
-    let last = |lines: &[&str]| lines.last().unwrap_or(&"no output").to_string();
-    let lines: Vec<_> = console.lines().filter(|l| !l.trim().is_empty()).collect();
-    let (verdict, detail) = match (console.lines().find_map(crash), checked, tested) {
-        (Some(crash), ..) => ("vm-crashed", crash.trim().to_owned()),
-        _ if timed_out => ("timed-out", "no power-off in time".into()),
-        (_, None, _) if booted.is_none() => ("vm-crashed", format!("no /init: {}", last(&lines))),
-        (_, None, _) | (_, Some(0), None) => ("vm-crashed", "the VM stopped too early".into()),
-        (_, Some(3), _) => ("rejected", rejection(&check, &release)),
-        (_, Some(0), Some(0)) if enough => ("counted", selftest[0].replace("selftest: ", "")),
-        (_, Some(0), Some(c)) => ("failed", format!("--selftest: {c}: {}", last(&selftest))),
-        (_, Some(c), _) => ("failed", format!("--check: {c}: {}", last(&check))),
-    };
-    let log = match verdict {
-        "rejected" | "failed" => [check, selftest].concat().join("\n"),
-        "vm-crashed" | "timed-out" => lines[lines.len().saturating_sub(40)..].join("\n"),
-        _ => String::new(),
-    };
-    (release, verdict, observed, detail, log)
-}
-
-/// What a console line says of a crash, from its pattern on.
-fn crash(line: &str) -> Option<&str> {
-    CRASH.iter().find_map(|c| Some(&line[line.find(c)?..]))
-}
-
-/// The rest of each console line marked `@@aya-vm <key>`, trimmed.
-fn marked<'a>(console: &'a str, key: &str) -> Vec<&'a str> {
-    let rest = |line: &'a str| line.strip_prefix(MARK)?.trim_start().strip_prefix(key);
-    console.lines().filter_map(rest).map(str::trim).collect()
-}
-
-fn value<T: std::str::FromStr>(console: &str, key: &str) -> Option<T> {
-    marked(console, key).first()?.parse().ok()
-}
-
-/// A rejection's key line (the verifier log's line before its statistics and the loader's note),
-/// and whether the BPF cpu's minimum kernel explains it.
-fn rejection(check: &[&str], release: &str) -> String {
-    let stats = "verification time|stack depth|processed |note:";
-    let stat = |line: &&str| stats.split('|').any(|s| line.starts_with(s));
-    let key = check[..check.iter().position(stat).unwrap_or(check.len())].last();
-    let mut numbers = release.split(['.', '-']).map(|n| n.parse::<u32>().ok());
-    let old = (numbers.next().flatten(), numbers.next().flatten()) < (Some(5), Some(12));
-    let why = match (crate::bpf_cpu() == "v3", old) {
-        (true, true) => "explained: BPF cpu v3 needs kernel >= 5.12",
-        (true, false) => "not explained: BPF cpu v3 needs kernel >= 5.12, this one is newer",
-        (false, _) => "not explained by the BPF cpu (generic)",
-    };
-    format!("{} ({why})", key.unwrap_or(&"no verifier log"))
-}
-
-/// The release a bzImage names in its header (field kernel_version), e.g. `6.1.0-47-cloud-amd64`.
-fn image_release(image: &Path) -> Option<String> {
-    let bytes = fs::read(image).ok()?;
-    (bytes.get(0x202..0x206)? == b"HdrS").then_some(())?;
-    let at = usize::from(u16::from_le_bytes([*bytes.get(0x20e)?, *bytes.get(0x20f)?])) + 0x200;
-    let text = bytes.get(at..at + 64)?;
-    let end = text.iter().position(|b| *b == 0 || *b == b' ')?;
-    String::from_utf8(text[..end].to_vec()).ok()
-}
-
-/// Writes an initramfs (a cpio "newc" archive, uncompressed: the kernel unpacks it as fast):
-/// busybox with its links, the loader as `/loader` with the shared libraries `ldd` lists at their
-/// own paths, `/dev/console`, and `/init`, which prints each step's output and exit code marked.
-fn write_initramfs(path: &Path, loader: &Path, busybox: &Path, runs: u64) -> io::Result<()> {
-    let init = format!(
-        "#!/bin/sh
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev
-mount -t tracefs tracefs /sys/kernel/tracing; export PATH=/bin
-echo; echo \"{MARK} release $(uname -r)\"
-grep -qw probe /proc/cmdline && poweroff -f
-step() (/loader \"--$1\" $2 >/log 2>&1; c=$?; sed \"s/^/{MARK} $1: /\" /log
-  echo \"{MARK} $1-exit $c\"; exit $c)
-step check && step selftest {runs}
-poweroff -f
-"
-    );
-    let mut cpio = Cpio::default();
-    cpio.add("init", 0o100_755, init.as_bytes())?;
-    cpio.add("dev/console", 0o020_600, &[])?;
-    for dir in ["proc", "sys", "tmp"] {
-        cpio.add(dir, 0o040_755, &[])?;
+    #[test]
+    fn an_arm64_host_boots_x86_64_kernels_too() {
+        let found = |arch: Arch| {
+            Ok(Tools {
+                qemu: arch.qemu().into(),
+                busybox: format!("busybox-{arch}").into(),
+            })
+        };
+        let tools = preflight("aarch64", &[Arch::X86_64], found).unwrap();
+        assert_eq!(
+            tools[&Arch::X86_64].qemu,
+            PathBuf::from("qemu-system-x86_64")
+        );
     }
-    for link in ["sh", "mount", "uname", "grep", "sed", "true", "poweroff"] {
-        cpio.add(&format!("bin/{link}"), 0o120_777, b"busybox")?;
-    }
-    cpio.add("bin/busybox", 0o100_755, &fs::read(busybox)?)?;
-    cpio.add("loader", 0o100_755, &fs::read(loader)?)?;
-    for file in [loader, busybox] {
-        let ldd = Command::new("ldd").arg(file).output()?.stdout;
-        let ldd = String::from_utf8_lossy(&ldd);
-        for lib in ldd.split_whitespace().filter(|word| word.starts_with('/')) {
-            cpio.add(lib, 0o100_755, &fs::read(lib)?)?;
-        }
-    }
-    cpio.add("TRAILER!!!", 0, &[])?;
-    fs::write(path, cpio.bytes)
-}
 
-#[derive(Default)]
-struct Cpio {
-    bytes: Vec<u8>,
-    names: Vec<String>,
-}
-
-impl Cpio {
-    /// Adds `name` after its parent directories, once; `dev/console` is the character device 5:1.
-    fn add(&mut self, name: &str, mode: u32, data: &[u8]) -> io::Result<()> {
-        let name = name.trim_start_matches('/');
-        if let Some((parent, _)) = name.rsplit_once('/') {
-            self.add(parent, 0o040_755, &[])?;
-        }
-        if self.names.iter().any(|n| n == name) {
-            return Ok(());
-        }
-        self.names.push(name.to_owned());
-        let (ino, size) = (self.names.len() as u32, data.len() as u32);
-        let (nlink, len) = (1 + u32::from(mode & 0o040_000 != 0), name.len() as u32 + 1);
-        let minor = u32::from(name == "dev/console");
-        let major = 5 * minor;
-        let fields = [ino, mode, 0, 0, nlink, 0, size, 0, 0, major, minor, len, 0];
-        let header: String = fields.iter().map(|field| format!("{field:08x}")).collect();
-        let header = format!("070701{header}{name}\0");
-        self.bytes.extend(header.as_bytes());
-        for data in [&[][..], data] {
-            self.bytes.extend(data);
-            self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
-        }
-        Ok(())
+    #[test]
+    fn options() {
+        let args = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        let kernel = env::current_exe().unwrap();
+        let kernel = kernel.display();
+        let parsed = Options::parse(&args(&format!(
+            "--kernel {kernel} --arch=arm64 --selftest 20 --append sysctl.net.core.bpf_jit_enable=0"
+        )))
+        .unwrap()
+        .unwrap();
+        assert_eq!(parsed.arch, Some(Arch::Aarch64));
+        assert_eq!(parsed.runs, 20);
+        assert_eq!(parsed.append, "sysctl.net.core.bpf_jit_enable=0");
+        let bad = |line: &str| Options::parse(&args(line)).err().unwrap();
+        assert_eq!(
+            bad(&format!("--kernel {kernel} --selftest 0")),
+            "invalid value for --selftest: `0` (a number > 0)"
+        );
+        assert!(bad(&format!("--kernel {kernel} --arch riscv64")).contains("unknown architecture"));
+        assert_eq!(bad("--selftest 5"), "give at least one --kernel <image>");
+        assert_eq!(
+            bad("--kernel /no/such/image"),
+            "no kernel image at `/no/such/image`"
+        );
     }
 }

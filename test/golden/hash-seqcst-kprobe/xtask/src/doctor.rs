@@ -1,24 +1,21 @@
 //! `doctor [--json]`: what building and running this project needs, each missing piece with the
-//! command that installs it. QEMU and a static busybox are optional: only `cargo xtask vm` needs
-//! them. JSON: `{"ok":…,"checks":[{"name","ok","detail","fix","optional"?},…]}`.
+//! command that installs it. Optional: QEMU and a static busybox for each architecture (only
+//! `cargo xtask vm` needs them), and for another architecture than this machine's, Rust's
+//! standard library and a C linker for it (`cargo xtask build --target`, and `vm`).
+//! JSON: `{"ok":…,"checks":[{"name","ok","detail","fix","optional"?},…]}`.
 
-use std::{
-    env,
-    fmt::Write as _,
-    fs,
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{env, fmt::Write as _, fs, path::Path, process::Command};
 
 use xtask::ebpf::{self, Toolchain};
 
-use crate::exit;
+use crate::arch::{Arch, Missing};
+use crate::{cross, exit};
 
 /// The oldest stable Rust that builds the loader (aya 0.14's rust-version).
 const MIN_STABLE: (u32, u32) = (1, 87);
 
 struct Check {
-    name: &'static str,
+    name: String,
     /// What was found, or what is missing.
     found: Result<String, String>,
     fix: String,
@@ -42,9 +39,9 @@ pub fn run(json: bool) -> u8 {
 fn checks() -> Vec<Check> {
     let toolchain = Toolchain::from_env();
     let mut checks = Vec::new();
-    let mut check = |name, found, fix: String, optional| {
+    let mut check = |name: &str, found, fix: String, optional| {
         checks.push(Check {
-            name,
+            name: name.to_owned(),
             found,
             fix,
             optional,
@@ -102,25 +99,36 @@ fn checks() -> Vec<Check> {
         check("llvm", found, fix, false);
     }
 
-    let (qemu, package) = match env::consts::ARCH {
-        "x86_64" => ("qemu-system-x86_64", "qemu-system-x86"),
-        "aarch64" => ("qemu-system-aarch64", "qemu-system-arm"),
-        _ => ("qemu-system-riscv64", "qemu-system-misc"),
-    };
-    let found = ebpf::first_line(Command::new(qemu).arg("--version"));
-    check(
-        "qemu",
-        found,
-        format!("sudo apt-get install {package}"),
-        true,
-    );
-    let busybox = match on_path("busybox") {
-        None => Err("not found on PATH".to_owned()),
-        Some(b) if is_static(&fs::read(&b).unwrap_or_default()) => Ok(b.display().to_string()),
-        Some(b) => Err(format!("{} is not linked statically", b.display())),
-    };
-    let fix = "sudo apt-get install busybox-static".to_owned();
-    check("busybox", busybox, fix, true);
+    // Optional: what `cargo xtask vm` needs for each architecture, and `cargo xtask build
+    // --target` for another one than this machine's.
+    for arch in Arch::ALL {
+        let host = Arch::host() == Some(arch);
+        // `qemu` for this machine's architecture, `qemu-aarch64` for another.
+        let name = |what: &str| {
+            if host {
+                what.to_owned()
+            } else {
+                format!("{what}-{arch}")
+            }
+        };
+        let qemu = ebpf::first_line(Command::new(arch.qemu()).arg("--version"));
+        let fix = format!("sudo apt-get install {}", arch.qemu_package());
+        check(&name("qemu"), qemu, fix, true);
+        let (busybox, fix) = outcome(crate::vm::busybox(arch), |b| b.display().to_string());
+        check(&name("busybox"), busybox, fix, true);
+        if host {
+            continue;
+        }
+        let (std, fix) = outcome(cross::find_std(arch), |std| match std {
+            cross::Std::Installed => format!("installed for {}", arch.target()),
+            cross::Std::FromSource => "built from the eBPF toolchain's library source".into(),
+        });
+        check(&name("std"), std, fix, true);
+        let (linker, fix) = outcome(cross::find_linker(arch), |linker| {
+            linker.map_or("cc".into(), |l| l.to_string_lossy().into_owned())
+        });
+        check(&name("linker"), linker, fix, true);
+    }
     checks
 }
 
@@ -225,29 +233,15 @@ fn install_bpf_linker(toolchain: &Toolchain, major: Option<u32>) -> String {
     }
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = env::var_os("PATH")?;
-    env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|file| file.is_file())
-}
-
-/// Whether a 64-bit little-endian ELF file has no `PT_INTERP` program header (no dynamic loader).
-fn is_static(elf: &[u8]) -> bool {
-    let field = |at: usize, len: usize| {
-        let bytes = elf.get(at..at + len)?;
-        Some(
-            bytes
-                .iter()
-                .rev()
-                .fold(0, |value, byte| value << 8 | usize::from(*byte)),
-        )
-    };
-    let (Some(table), Some(size), Some(count)) = (field(0x20, 8), field(0x36, 2), field(0x38, 2))
-    else {
-        return false;
-    };
-    elf.starts_with(b"\x7fELF") && (0..count).all(|i| field(table + i * size, 4) != Some(3))
+/// A check's outcome and fix from what a lookup found, or what it misses.
+fn outcome<T>(
+    result: Result<T, Missing>,
+    show: impl Fn(T) -> String,
+) -> (Result<String, String>, String) {
+    match result {
+        Ok(found) => (Ok(show(found)), String::new()),
+        Err(Missing { what, fix }) => (Err(what), fix),
+    }
 }
 
 fn print(check: &Check) {
@@ -255,7 +249,7 @@ fn print(check: &Check) {
         Ok(found) => println!("✓ {:<10} {found}", check.name),
         Err(missing) => {
             let optional = if check.optional {
-                " (optional: for cargo xtask vm)"
+                " (optional: for cargo xtask vm and build --target)"
             } else {
                 ""
             };
