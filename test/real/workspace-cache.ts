@@ -10,9 +10,8 @@ import path from 'node:path';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { DEBIAN_TOOLCHAIN, ROOT, SHARED_TARGET, cli, ebpfObject, sh, show } from './env.js';
 
-export type MapKind = 'array' | 'per-cpu-array' | 'hash' | 'per-cpu-hash' | 'lru-hash' | 'lru-per-cpu-hash';
-export type Ordering = 'relaxed' | 'acquire' | 'release' | 'acqrel' | 'seqcst';
-export type Program = 'kprobe' | 'tracepoint';
+import type { MapKind, Ordering, ProgramKind as Program } from '../../src/facts.js';
+export type { MapKind, Ordering, Program };
 export interface Combo {
   map: MapKind;
   ordering: Ordering;
