@@ -163,6 +163,32 @@ export interface CounterOutcome {
 
 const ATOMIC_FETCH_KERNEL: [number, number] = [5, 12];
 
+/**
+ * The minimum kernels in words, oldest first, from the tables above: "`array` and `hash` maps 3.19, `kprobe`
+ * programs 4.1, …, `atomic_fetch_add` 5.12" (the generated README's list).
+ */
+export function minimumKernelsProse(): string {
+  const groups: { kernel: [number, number]; what: string }[] = [];
+  const add = (kernel: [number, number], names: string[], noun: string) => {
+    const listed = names.map((n) => `\`${n}\``);
+    const joined = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} and ${listed.at(-1)}` : listed[0];
+    groups.push({ kernel, what: `${joined}${noun}` });
+  };
+  const byKernel = <K extends string>(kinds: readonly K[], kernelOf: (k: K) => [number, number], noun: string) => {
+    const seen = new Map<string, K[]>();
+    for (const kind of kinds) seen.set(kernelOf(kind).join('.'), [...(seen.get(kernelOf(kind).join('.')) ?? []), kind]);
+    for (const names of seen.values()) add(kernelOf(names[0]), names, noun);
+  };
+  byKernel(MAPS, (m) => mapFacts[m].kernel, ' maps');
+  byKernel(PROGRAMS, (p) => programFacts[p].kernel, ' programs');
+  add(ATOMIC_FETCH_KERNEL, ['atomic_fetch_add'], '');
+  const older = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+  return groups
+    .sort((a, b) => older(a.kernel, b.kernel))
+    .map((g) => `${g.what} ${g.kernel.join('.')}`)
+    .join(', ');
+}
+
 export function counterOutcome(map: MapKind, ordering: Ordering): CounterOutcome {
   if (mapFacts[map].perCpu) {
     return {

@@ -8,6 +8,7 @@ import {
   mdCell,
   mapFacts,
   minimumKernel,
+  minimumKernelsProse,
   orderingFacts,
   programFacts,
   type MapKind,
@@ -257,9 +258,8 @@ Your choice is in bold; the kernel in each cell is what the map and the add need
 
 ${compilesToTable(o.map, o.ordering)}
 
-Minimum kernels, from the kernel's history (the oldest kernel this was run on is 5.10, see "Verified on"): arrays and
-hash maps 3.19, kprobe programs 4.1, per-CPU maps 4.6, tracepoints 4.7, LRU maps 4.10, \`atomic_fetch_add\` 5.12 on
-x86-64 and arm64 alike. ${arm64FetchAdd()} A ${o.program}: ${programFacts[o.program].hint}.
+Minimum kernels, from the kernel's history (the oldest kernel this was run on is 5.10, see "Verified on"):
+${minimumKernelsProse()}, on x86-64 and arm64 alike. ${arm64FetchAdd()} A ${o.program}: ${programFacts[o.program].hint}.
 To see the instructions: \`llvm-objdump -d target/ebpf/bpfel-unknown-none/release/${o.name}-ebpf\`.
 
 ## Options chosen

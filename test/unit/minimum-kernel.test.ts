@@ -40,3 +40,21 @@ describe('the generated README states the minimum kernel', () => {
     expect(readme).toMatch(new RegExp(`^\\| minimum kernel \\| ${kernel.replace('.', '\\.')} \\|$`, 'm'));
   });
 });
+
+it('the generated README lists every minimum kernel, oldest first', () => {
+  const options = {
+    name: 'probe',
+    map: 'array',
+    ordering: 'relaxed',
+    program: 'kprobe',
+    attach: 'auto',
+    toolchain: 'nightly',
+  } as const;
+  const readme = planWorkspace(options, '0.0.0', loadTemplates(templatesNeeded(options))).find(
+    (f) => f.path === 'README.md',
+  )!.contents;
+  expect(readme.replace(/\s+/g, ' ')).toContain(
+    '`array` and `hash` maps 3.19, `kprobe` programs 4.1, `per-cpu-array` and `per-cpu-hash` maps 4.6, ' +
+      '`tracepoint` programs 4.7, `lru-hash` and `lru-per-cpu-hash` maps 4.10, `atomic_fetch_add` 5.12',
+  );
+});
