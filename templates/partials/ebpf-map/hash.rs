@@ -20,12 +20,11 @@ pub fn count() {
     let counter = COUNTER.get_ptr_mut(KEY).or_else(|| {
         // The key is missing on the first call. Two CPUs can both miss, so the insert uses
         // BPF_NOEXIST: only one creates the entry, with 1; the other gets -EEXIST and adds to the
-        // entry the winner created, so neither call is lost. Any other error (no room) loses one.
-        let raced = COUNTER.insert(KEY, 1, BPF_NOEXIST.into()) == Err(-EEXIST);
-        if raced {
-            COUNTER.get_ptr_mut(KEY)
-        } else {
-            None
+        // entry the winner created, so neither call is lost.
+        match COUNTER.insert(KEY, 1, BPF_NOEXIST.into()) {
+            Err(err) if err == -EEXIST => COUNTER.get_ptr_mut(KEY),
+            // Inserted with 1 (nothing left to add), or no room.
+            _ => None,
         }
     });
     if let Some(counter) = counter {

@@ -98,8 +98,9 @@ fn syscall_entries(syscall: &str) -> anyhow::Result<Vec<String>> {
     Ok(entries)
 }
 
-/// The entries of `syscall` that `kallsyms` lists on `arch`: the native one first, then the
-/// compat ones 32-bit programs enter by. Since 4.17 (x86-64) and 4.19 (arm64) they carry the
+/// The entries of `syscall` that `kallsyms` lists on `arch`: the native one first, then its
+/// compat wrappers, by which 32-bit programs enter a system call whose arguments they pass
+/// differently (execve's). Since 4.17 (x86-64) and 4.19 (arm64) the names carry the
 /// architecture's prefix; older kernels name them `sys_…` and `compat_sys_…`.
 fn entries_in(kallsyms: &str, syscall: &str, arch: &str) -> Vec<String> {
     let (native, compat): (&str, &[&str]) = match arch {

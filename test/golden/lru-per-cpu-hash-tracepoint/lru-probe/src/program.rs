@@ -45,8 +45,8 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Attac
     }
     let target = format!("tracepoint {target}");
     let tracepoint = tracepoint(ebpf, name)?;
-    let id = tracepoint.attach(category, event);
-    let id = id
+    let id = tracepoint
+        .attach(category, event)
         .with_context(|| target.clone())
         .context(Failure::Attach)?;
     let links = vec![tracepoint.take_link(id)?];
