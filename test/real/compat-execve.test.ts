@@ -17,7 +17,7 @@ afterAll(removeTempDirs);
 const CALLS = 1000;
 const KERNELS_DIR = process.env.AYA_ATOMIC_KERNELS_DIR ?? '/var/cache/create-aya-atomic/kernels';
 /** Debian 12's kernel: IA32 emulation on, kprobes on. */
-const KERNEL = '6.1';
+const KERNEL = 'amd64-6.1'; // the cache directory .ci/fetch-kernels.sh writes
 
 /**
  * A static 32-bit x86 program that calls execve("/nonexistent", NULL, NULL) `calls` times (each fails with ENOENT,
