@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the real-build tests need (AYA-NOTES §6), from Debian's packages and crates.io only:
+# Installs what the real-build tests need (docs/testing.md, The eBPF toolchain), from Debian's packages and crates.io only:
 #   - Debian's rust-web Rust 1.96 with its library source (used for the eBPF crate with RUSTC_BOOTSTRAP=1),
 #   - llvm-22 (llvm-objdump for the disassembly test) and llvm-22-dev (to build bpf-linker against the same LLVM),
 #   - bpf-linker from crates.io, built against that LLVM, so the bitcode rustc-web writes is always readable.

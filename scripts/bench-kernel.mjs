@@ -1,5 +1,5 @@
 // What the counter costs per event in the running kernel, for every map type with Relaxed and with SeqCst,
-// plus a plain non-atomic add on an Array: built only here, as the reference for why atomics matter (issue 8).
+// plus a plain non-atomic add on an Array: built only here, as the reference for why atomics matter.
 // Each variant is a generated tracepoint workspace measured by its own `cargo xtask bench --json` (the
 // loader's --bench: count_calls and an empty program on syscalls/sys_enter_getppid, BPF run-time
 // statistics, getppid from one pinned thread, then one per CPU).

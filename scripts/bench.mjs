@@ -1,4 +1,4 @@
-// Side-by-side benchmark with create-vite (SPEC, Performance): startup (`--help`), a full non-interactive
+// Side-by-side benchmark with create-vite (README.md, Performance): startup (`--help`), a full non-interactive
 // generation into a fresh directory, `npm create …@latest` end to end through a local registry (cold and warm
 // npm cache: what a user waits for), published tarball size and runtime dependency count.
 // The two CLIs alternate within one run (which goes first alternates too); medians and the median of the

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes templates/workspace/Cargo.lock, the lock file every generated workspace ships (issue 11), so a
+// Writes templates/workspace/Cargo.lock, the lock file every generated workspace ships, so a
 // user's first build resolves exactly the crates CI tested. It renders a workspace whose crate name is a
 // placeholder no dependency has, lets cargo resolve it, and writes the lock back with `@crate@` in place
 // of the placeholder; the renderer (sortCargoLock in src/plan.ts) re-sorts it for each crate name.

@@ -1,6 +1,7 @@
 // The command line, parsed once, driven by the options model. Values are only collected here; they are
 // validated in resolve.ts, once flags, the recorded config and defaults are merged.
 import { EXIT_MEANINGS, usageError } from './errors.js';
+import { mdCell } from './markdown.js';
 import { CONFIG_FLAG, OPTIONS, SWITCHES, defaultText, type OptionKey, type Switches } from './options.js';
 import { shown } from './validate.js';
 
@@ -178,10 +179,8 @@ export function helpText(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The README's table of options, derived from the same model (scripts/readme-options.mjs writes it
-// between the README's `options:start` and `options:end` markers; a test checks it is current).
-
-const cell = (text: string) => text.replace(/\|/g, '\\|');
+// The README's table of options, derived from the same model (`npm run docs` writes it between the README's
+// `options:start` and `options:end` markers; test/unit/readme-options.test.ts fails when it is stale).
 
 export function optionsMarkdown(): string {
   const rows = [
@@ -193,7 +192,7 @@ export function optionsMarkdown(): string {
     const values = o.choices ? o.choices.map((c) => `\`${c.value}\``).join(', ') : (o.values ?? o.arg);
     const fixed = o.defaultText === undefined;
     rows.push(
-      `| \`${o.flag} ${o.arg}\` | ${cell(values)} | ${fixed ? `\`${defaultText(o)}\`` : cell(defaultText(o))} | ${cell(o.help)} |`,
+      `| \`${o.flag} ${o.arg}\` | ${mdCell(values)} | ${fixed ? `\`${defaultText(o)}\`` : mdCell(defaultText(o))} | ${mdCell(o.help)} |`,
     );
   }
   rows.push(
@@ -202,7 +201,7 @@ export function optionsMarkdown(): string {
   for (const s of SWITCHES) {
     const flags = [...s.flags, ...(s.negation ? [s.negation] : [])].map((f) => `\`${f}\``).join(' / ');
     rows.push(
-      `| ${flags} | | ${s.defaultText ?? (s.negation ? 'on' : '')} | ${cell(s.help.replace(/; default on$/, '').replace(/ \(default: on a terminal; /, ' ('))} |`,
+      `| ${flags} | | ${s.defaultText ?? (s.negation ? 'on' : '')} | ${mdCell(s.help.replace(/; default on$/, '').replace(/ \(default: on a terminal; /, ' ('))} |`,
     );
   }
   return rows.join('\n');

@@ -1,5 +1,7 @@
-// Failures that end a run with a documented exit code (SPEC, Exit codes).
+// Failures that end a run with a documented exit code (docs/command-line.md, Exit codes).
+import { mdCell } from './markdown.js';
 import { printable } from './validate.js';
+
 export const EXIT = {
   ok: 0,
   unexpected: 1,
@@ -56,7 +58,7 @@ export const EXIT_MEANINGS: Record<ExitCode, { short: string; long: string }> = 
 
 /** The exit codes as a markdown table. */
 export function exitCodesMarkdown(): string {
-  const rows = Object.entries(EXIT_MEANINGS).map(([code, m]) => `| ${code} | ${m.long.replace(/\|/g, '\\|')} |`);
+  const rows = Object.entries(EXIT_MEANINGS).map(([code, m]) => `| ${code} | ${mdCell(m.long)} |`);
   return ['| code | meaning |', '|---|---|', ...rows].join('\n');
 }
 

@@ -1,7 +1,9 @@
-// What each ordering, map and program type means on the BPF target (AYA-NOTES §2–§4).
-// One source for the prompts' one-line hints, the generated README's table and the tests
-// that disassemble the built objects: if the compiler changes its output, the tests fail
-// against these same facts, so the README cannot silently drift from what the code becomes.
+// What each ordering, map and program type means on the BPF target (docs/bpf-atomics.md): the one source
+// of the prompts' hints, the generated README's tables, the minimum kernels and which template partials a
+// choice takes. The tests hold it to what the built objects really are with tables of their own (the
+// disassembly in test/real/workspaces.test.ts, the kernels in test/real/kernel-matrix.test.ts), never
+// with these same facts.
+import { mdCell } from './markdown.js';
 
 export const ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const;
 export type Ordering = (typeof ORDERINGS)[number];
@@ -243,9 +245,6 @@ const INSTRUCTION_TEXT: Record<AddInstruction, string> = {
   'atomic-fetch-add': '`rY = atomic_fetch_add((u64 *)(rX + 0), rY)`',
   'plain-add': 'plain `rY = *(u64 *)(rX + 0)`, `rY += 1`, store',
 };
-
-/** A markdown table cell: a `|` would end the cell, even inside backticks. */
-export const mdCell = (text: string) => text.replace(/\|/g, '\\|');
 
 /** Markdown table: for every map, what the add compiles to with Relaxed and with any other ordering. */
 export function compilesToTable(chosenMap: MapKind, chosenOrdering: Ordering): string {

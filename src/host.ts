@@ -6,7 +6,7 @@ import { CONFIG_LIMIT, readRegularText } from './read-file.js';
 import { TEMPLATES_DIR, templateTree } from './templates.js';
 import { ignoringPattern, type DirectoryFacts, type NameRules } from './validate.js';
 
-/** Entries that do not make a directory "non-empty" (SPEC, Safety). */
+/** Entries that do not make a directory "non-empty" (docs/safety.md). */
 export const IGNORABLE_ENTRIES = ['.git', '.hg', '.svn', '.idea', '.vscode', '.DS_Store', 'Thumbs.db'];
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;

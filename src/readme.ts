@@ -5,7 +5,6 @@ import {
   compilesToTable,
   counterOutcome,
   countsExecve,
-  mdCell,
   mapFacts,
   minimumKernel,
   minimumKernelsProse,
@@ -13,6 +12,7 @@ import {
   programFacts,
   type MapKind,
 } from './facts.js';
+import { mdCell } from './markdown.js';
 import kernelBench from '../records/kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
 import verifiedJson from '../records/verified-kernels.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-// Rules for every user string that reaches generated Rust or TOML, or a path (SPEC, Safety).
+// Rules for every user string that reaches generated Rust or TOML, or a path (docs/safety.md, Validation).
 // Values are validated, never escaped into code: a value that passes contains only characters that
 // are inert in a Rust string literal, a Rust path and a TOML string. Pure: what the file system knows
 // (the template's own paths, the dependency graph, a toolchain directory) is passed in.

@@ -1,4 +1,4 @@
-// Effects on the target directory, with SPEC's "nothing lost" guarantees: render everything into a
+// Effects on the target directory, with the "nothing lost" guarantees of docs/safety.md: render everything into a
 // staging directory first, move what stands at the paths we write (or remove) into a backup folder,
 // move the new files into place, and undo all of it on failure or Ctrl-C.
 import fs, { lstatSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// The published package (SPEC, Package): `npm pack` holds bin, the built code, templates (dotfiles under their
-// stored names), README and licences, and nothing else; it has no dependencies, so it installs without the
+// The published package (docs/architecture.md, The package): `npm pack` holds bin, the built code (the
+// templates inside it), README, CHANGELOG and licences, and nothing else; it has no dependencies, so it installs without the
 // registry, and the installed bin generates a workspace end to end.
 // Needs dist/ from `npm run build` (`npm test` builds first); packs with --ignore-scripts so that prepack's
 // rebuild does not replace dist/ under other test files running at the same time.

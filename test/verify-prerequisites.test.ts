@@ -1,4 +1,4 @@
-// Verify, step 1 (SPEC, Verify): each prerequisite reported present or missing with the command that
+// Verify, step 1 (docs/command-line.md, Verify): each prerequisite reported present or missing with the command that
 // fixes it, exit 4 when one is missing, and the workspace stays. cargo is a fake (test/helpers/fake-cargo.ts)
 // whose doctor prints what the test needs, so nothing here depends on the templates or the toolchain.
 // verify() runs in-process (fake cargo first on this process's PATH, so these tests run one at a time);

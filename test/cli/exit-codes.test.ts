@@ -29,7 +29,7 @@ describe.concurrent('exit codes', () => {
 
   it.each([
     ['an unknown flag', ['--frobnicate'], 'unknown option "--frobnicate"'],
-    // Issue 13, item 10: control characters in a path argument.
+    // control characters in a path argument.
     [
       'a newline in the directory',
       ['a\nb'],
@@ -45,7 +45,7 @@ describe.concurrent('exit codes', () => {
     expect(fs.readdirSync(cwd)).toEqual([]);
   });
 
-  // Issue 13, item 6: a target that can never be a directory is a usage error with the accurate reason
+  // a target that can never be a directory is a usage error with the accurate reason
   // (every kind in-process, test/unit/generate.test.ts; host.test.ts for the reasons).
   const mkfifo = (p: string) => {
     const r = spawnSync('mkfifo', [p]);

@@ -35,7 +35,6 @@ describe.concurrent('--json', () => {
     expect(fs.readdirSync(cwd)).toEqual([]);
   });
 
-  // Issue 13, item 13.
   it('after --, "--json" is a directory: it is written there, and the output is human text', async () => {
     const cwd = makeTmp('dashdash-json');
     const result = await runCli(['--yes', '--no-git', '--', '--json'], { cwd });
@@ -108,7 +107,7 @@ describe.concurrent('through npm without --', () => {
   });
 });
 
-// Issue 13, item 14: long values are echoed cut short.
+// long values are echoed cut short.
 describe.concurrent('long values', () => {
   it('a 1,000,000-character name in a --config file is echoed cut short: the output stays small', async () => {
     const cwd = makeTmp('config-1mb');

@@ -1,6 +1,6 @@
 // The prompts, through a real pseudo-terminal (test/helpers/pty-relay.py). What is asked and in which
 // order is tested in-process in test/unit/resolve.test.ts; here: what a user at a terminal sees and
-// types, keys and terminal size included (issue 13, items 7 to 11 and 15).
+// types, keys and terminal size included.
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';

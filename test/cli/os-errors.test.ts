@@ -1,4 +1,4 @@
-// Errors from the operating system (issue 13, item 5; SPEC, Exit codes): one plain sentence naming the
+// Errors from the operating system: one plain sentence naming the
 // path and the cause and saying what was rolled back, exit 1, no stack trace unless
 // CREATE_AYA_ATOMIC_DEBUG asks for it; with --json, `files` lists nothing (nothing was written).
 // A read-only and a full file system are small tmpfs mounts: they need root (CI runs as root).

@@ -1,5 +1,5 @@
-// Verify's progress (SPEC, Command line: Progress): on a terminal one live line (spinner, label, elapsed
-// time, current crate) redrawn in place and fitted to the terminal's width (issue 13, item 15); off a
+// Verify's progress (docs/command-line.md, Output): on a terminal one live line (spinner, label, elapsed
+// time, current crate) redrawn in place and fitted to the terminal's width; off a
 // terminal plain lines without control characters. cargo is a fake that prints `Compiling` lines
 // for a while, so the outcome (and the exit code) is fixed.
 import { stripVTControlCharacters } from 'node:util';

@@ -9,7 +9,7 @@ import { skipUnlessCi } from '../helpers/ci.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-aya-atomic.cjs');
-/** Debian's rust-web toolchain: a directory toolchain (SPEC --toolchain). */
+/** Debian's rust-web toolchain: a directory toolchain (--toolchain /usr/bin). */
 export const DEBIAN_TOOLCHAIN = '/usr/bin';
 export const OBJDUMP = 'llvm-objdump-22';
 export const isRoot = process.getuid?.() === 0;

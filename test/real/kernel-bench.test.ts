@@ -1,4 +1,4 @@
-// `cargo xtask bench` in a generated workspace (issue 8): the loader's --bench measures the counter's cost per event
+// `cargo xtask bench` in a generated workspace: the loader's --bench measures the counter's cost per event
 // with the kernel's BPF statistics and counts lost updates. One tracepoint workspace is measured briefly (the
 // figures themselves come from `npm run bench:kernel`); a kprobe workspace must say clearly that this kernel
 // cannot attach it. The workspaces come from the shared cache (workspace-cache.ts).

@@ -1,4 +1,4 @@
-// Verify's build step with the real tools (issue 4): a successful build (and, as root, the kernel's
+// Verify's build step with the real tools: a successful build (and, as root, the kernel's
 // verdict), a network failure reported as such, and Ctrl-C that leaves no child process behind.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
-// The counter's add, disassembled, for every map × ordering combination (issues 3, 6, 7 and 11): each workspace is
+// The counter's add, disassembled, for every map × ordering combination: each workspace is
 // generated with Debian's toolchain and checked with plain `cargo check --locked`, whose build script builds the
 // eBPF object; llvm-objdump then shows the instruction the add became. The expected instruction is written
-// here (AYA-NOTES §2, SPEC "Ordering and map together"), not read from the generator.
+// here (docs/bpf-atomics.md), not read from the generator.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -143,7 +143,7 @@ describe('names from the directory', () => {
     expect(result.stdout).toContain("  cd 'My Probe'\n");
   });
 
-  // Issue 13, item 17: a derived name says what it dropped.
+  // a derived name says what it dropped.
   it('"prøbé" becomes prb, saying what it dropped', async () => {
     const { cwd, result } = await derive('prøbé');
     expect(result.stdout).toContain('Creating prb in prøbé\n');
@@ -218,7 +218,6 @@ describe('--dry-run', () => {
   });
 });
 
-// Issue 13, item 16.
 describe('--config', () => {
   const CHOICES = [
     '--map',
@@ -279,7 +278,7 @@ describe('--overwrite', () => {
     const outsideBefore = snapshot(outside);
     const result = await runMain(['probe', '--yes', '--no-git', '--overwrite'], { cwd: root });
     expect(result.code, showMain(result)).toBe(0);
-    // Issue 13, item 17: "Backing up and replacing".
+    // "Backing up and replacing".
     expect(result.stdout).toContain(`  Backing up and replacing 5 existing path(s): ${CONFLICTS.join(', ')}\n`);
     const backups = fs.readdirSync(target).filter((e) => e.startsWith('.aya-atomic-backup-'));
     expect(backups).toHaveLength(1);
@@ -364,7 +363,7 @@ describe('usage errors (exit 2): the value named, nothing written', () => {
       '--toolchain: toolchain "nightly;touch pwned" is not valid; use a rustup toolchain name',
     ],
     [['--map', 'hash', '--map', 'array'], '--map "array" repeats --map "hash"; give each option once'],
-    // Issue 13, item 1: a crate folder where cargo writes its build output would be lost to `cargo clean`.
+    // a crate folder where cargo writes its build output would be lost to `cargo clean`.
     [
       ['--name', 'target'],
       '--name: crate name "target" puts the crate folder "target" where cargo writes its build output: its sources would be lost (cargo clean, git)',
@@ -446,7 +445,7 @@ describe('usage errors (exit 2): the value named, nothing written', () => {
   });
 });
 
-// Issue 13, item 6: a target that can never be a directory is a usage error with the accurate reason.
+// a target that can never be a directory is a usage error with the accurate reason.
 describe('a target that can never be a directory (exit 2): the reason, nothing written or changed', () => {
   it.each([
     [

@@ -1,6 +1,6 @@
 // The file-system side of resolve(), in-process against real temporary directories: what the target is
 // (and why it can never be a directory), which crate names the template forbids (derived from its own
-// Cargo.lock, entries and .gitignore: issue 13, items 1 and 2), and resolve() with the real host.
+// Cargo.lock, entries and .gitignore), and resolve() with the real host.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -160,12 +160,12 @@ describe('the names a template forbids, derived from the template itself', () =>
   });
 
   it.each([
-    // item 2: a proc-macro helper deep in the graph would make every build ambiguous
+    // a proc-macro helper deep in the graph would make every build ambiguous
     ['thiserror-impl', 'makes the crate "thiserror-impl", which is also the name of "thiserror-impl"'],
     ['thiserror_impl', 'makes the crate "thiserror_impl", which is also the name of "thiserror-impl"'],
     ['gizmo', 'makes the crate "gizmo-common", which is also the name of "gizmo-common"'],
     ['aya', 'makes the crate "aya"'],
-    // item 1: folders cargo or the generated .gitignore own
+    // folders cargo or the generated .gitignore own
     ['target', 'where cargo writes its build output: its sources would be lost'],
     ['scratch', 'where the generated .gitignore hides it (/scratch/): its sources would be lost'],
     ['xtask', 'where the template writes "xtask"'],

@@ -1,5 +1,5 @@
 // Tables for the rules every user string must pass before it reaches generated Rust or TOML, in-process
-// (SPEC, Safety). What the template itself forbids (its paths, its ignore rules, its dependency graph)
+// (docs/safety.md). What the template itself forbids (its paths, its ignore rules, its dependency graph)
 // comes in as NameRules: here a literal fake; derived from a template directory in host.test.ts.
 import { describe, expect, it } from 'vitest';
 import { optionSpec, type Context } from '../../src/options.js';
@@ -149,7 +149,7 @@ describe('checkCrateName', () => {
     expect(rejected(name)).toContain('is reserved by Rust, cargo or Windows');
   });
 
-  // Issue 13, item 1: a crate folder where cargo, the xtask or the ignore rules own the path.
+  // a crate folder where cargo, the xtask or the ignore rules own the path.
   it.each([
     [
       'target',
@@ -168,7 +168,7 @@ describe('checkCrateName', () => {
     expect(rejected(name)).toContain(reason);
   });
 
-  // Issue 13, item 2: any crate of the dependency graph, for <name>, <name>-ebpf and <name>-common.
+  // any crate of the dependency graph, for <name>, <name>-ebpf and <name>-common.
   it.each([
     ['aya', 'makes the crate "aya", which is also the name of "aya" in the workspace\'s dependencies'],
     ['aya_log', 'makes the crate "aya_log", which is also the name of "aya-log"'],
@@ -204,7 +204,7 @@ describe('shown', () => {
     expect(shown('probe')).toBe('"probe"');
     expect(shown('a\nb\u001b[31m')).toBe('"a\\nb\\u001b[31m"');
   });
-  it('cuts a long value short, saying how long it was (issue 13, item 14)', () => {
+  it('cuts a long value short, saying how long it was', () => {
     expect(shown('n'.repeat(10_000_000))).toBe(`"${'n'.repeat(48)}"… (10000000 characters)`);
     expect(shown('n'.repeat(58))).toBe(`"${'n'.repeat(58)}"`);
   });
@@ -283,7 +283,7 @@ describe('checkAttach', () => {
     });
   });
 
-  // Issue 13, item 14: a value over a limit names the limit.
+  // a value over a limit names the limit.
   it('names the limit a long target breaks', () => {
     const kprobe = checkAttach('a'.repeat(129), 'kprobe');
     expect(kprobe).toEqual({
