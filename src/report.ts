@@ -18,6 +18,14 @@ export interface Report {
   git?: GitOutcome | { status: 'skipped' };
   verify?: VerifyOutcome | { status: 'skipped' };
   error?: { kind: string; message: string };
+  /** --update: the versions, each file's action, and what became of Cargo.lock when it was merged. */
+  update?: {
+    from: string;
+    to: string;
+    files: { path: string; action: string; reason?: string }[];
+    /** `settled` by cargo update --workspace, or only `merged` (cargo could not run, or a manifest has conflicts). */
+    lock?: 'settled' | 'merged';
+  };
   [key: string]: unknown;
 }
 

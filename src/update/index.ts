@@ -42,7 +42,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       if (status.kind === 'dirty') {
         const listed = status.paths.slice(0, 5).map(printable).join(', ');
         throw notEmptyError(
-          `${plan.shownDir} has uncommitted changes (${listed}${status.paths.length > 5 ? ', …' : ''}).\n` +
+          `${plan.shownDir === '.' ? 'The workspace (the current directory)' : plan.shownDir} has uncommitted changes (${listed}${status.paths.length > 5 ? ', …' : ''}).\n` +
             'Commit or stash them first, so that `git diff` shows what the update changed; or pass --overwrite.' +
             (dry ? ' (The update itself would refuse the same way.)' : ''),
         );
@@ -104,8 +104,11 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       files: decisions.map(({ path: p, action, reason }) => ({ path: p, action, ...(reason ? { reason } : {}) })),
     };
 
+    // The same version again: only the options change (or nothing does).
+    const fromTo =
+      from === to ? `with create-aya-atomic ${to} (the version it records)` : `from create-aya-atomic ${from} to ${to}`;
     ui.say(
-      `${dry ? `${c.yellow('Dry run: nothing is written.')} Would update` : 'Updating'} ${c.bold(plan.options.name)} in ${c.cyan(plan.shownDir)} from create-aya-atomic ${from} to ${to}`,
+      `${dry ? `${c.yellow('Dry run: nothing is written.')} Would update` : 'Updating'} ${c.bold(plan.options.name)} in ${c.cyan(plan.shownDir)} ${fromTo}`,
     );
     const colour: Record<UpdateAction, (s: string) => string> = {
       update: c.green,
@@ -155,6 +158,7 @@ export async function update(plan: UpdatePlan, io: ExecuteIo): Promise<ExitCode>
       ui.say('  Resolve them (git diff shows the whole update), then check the workspace: cargo xtask verify');
       return EXIT.conflicts;
     }
+    if (changes) ui.say(`  Review the update with ${c.cyan('git diff')}, then commit it.`);
     if (!plan.switches.verify || !changes) return EXIT.ok;
     const { verify } = await import('../verify.js');
     const outcome = await verify({
@@ -185,7 +189,7 @@ const CARGO_INPUT = /(^|\/)Cargo\.toml$|^\.cargo\/config(\.toml)?$/;
 async function settleCargoLock(plan: UpdatePlan, io: ExecuteIo, conflicts: readonly FileDecision[]): Promise<void> {
   const marked = conflicts.filter((d) => d.contents !== undefined && CARGO_INPUT.test(d.path)).map((d) => d.path);
   if (marked.length) {
-    (io.report.update as { lock?: string }).lock = 'merged';
+    io.report.update!.lock = 'merged';
     io.ui.warn(
       `${CARGO_LOCK} holds your pins and this version's, but cargo cannot settle it while ${marked.map(printable).join(', ')} ${marked.length === 1 ? 'has' : 'have'} conflict markers.\n` +
         '  Once they are resolved, run `cargo update --workspace`: it keeps the versions the lock holds.',
@@ -209,11 +213,11 @@ async function settleCargoLock(plan: UpdatePlan, io: ExecuteIo, conflicts: reado
     progress.done(
       `${c.green('✓')} ${CARGO_LOCK}: your pins kept, this version's taken (settled by cargo update --workspace)`,
     );
-    (io.report.update as { lock?: string }).lock = 'settled';
+    io.report.update!.lock = 'settled';
     return;
   }
   progress.done('');
-  (io.report.update as { lock?: string }).lock = 'merged';
+  io.report.update!.lock = 'merged';
   io.ui.warn(
     `${CARGO_LOCK} holds your pins and this version's, but cargo could not settle it (${r.failedToStart ? `cargo cannot be run: ${printable(r.failedToStart)}` : firstErrorLine(r.stderr)}).\n` +
       '  Run `cargo update --workspace` in the workspace before a --locked build; it keeps the versions the lock holds.',

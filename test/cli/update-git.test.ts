@@ -89,7 +89,7 @@ describe.concurrent('git status', () => {
     for (const extra of [['--dry-run'], []]) {
       const r = await updateToNext(v, ws, extra);
       expect(r.code, show(r)).toBe(3);
-      expect(r.stderr).toContain('. has uncommitted changes (LICENSE-MIT).');
+      expect(r.stderr).toContain('The workspace (the current directory) has uncommitted changes (LICENSE-MIT).');
       expect(state(ws)).toEqual(before);
     }
   });

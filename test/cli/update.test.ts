@@ -468,6 +468,9 @@ describe.skipIf(Boolean(noGit || noNpm))('--update to a next version whose templ
     const fresh = path.join(dir, 'fresh');
     const r = await runCli(['--update', '--map', 'per-cpu-hash', '--no-verify'], { cwd: wsOpts });
     expect(r.code, show(r)).toBe(0);
+    // The same version: it says so, instead of "from 0.3.0 to 0.3.0"; and what to do next.
+    expect(r.stdout).toMatch(/^Updating opts in \. with create-aya-atomic \d+\.\d+\.\d+ \(the version it records\)$/m);
+    expect(r.stdout).toContain('  Review the update with git diff, then commit it.\n');
     expect(read(wsOpts, 'aya-atomic.toml')).toContain('map = "per-cpu-hash"');
     for (const f of Object.keys(snapshot(fresh)).filter((p) => p.endsWith('.rs')))
       expect(read(wsOpts, f), f).toBe(read(fresh, f));
