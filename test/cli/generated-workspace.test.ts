@@ -1,11 +1,12 @@
 // Every map × ordering combination (kprobe and tracepoint alternating), checked with nothing beyond rustup's
-// stable Rust: rustfmt on every generated .rs file, the manifests through
-// `cargo metadata --no-deps --offline`, the traps of BPF atomics (docs/bpf-atomics.md) in the generated code, the
-// xtask identical in every workspace, built once and run (`help`, `doctor --json`), and the shipped
-// Cargo.lock re-sorted for crate names that sort before, between and after the dependencies.
+// stable Rust: rustfmt on every generated .rs file, the manifests through `cargo metadata --no-deps --offline`,
+// the traps of BPF atomics (docs/bpf-atomics.md) in the generated code, the xtask identical in every workspace,
+// built once and run (`help`, `doctor --json`), the workspace's own tests and clippy with AYA_BUILD_SKIP=1
+// (docs/generated-workspace.md), and the shipped Cargo.lock re-sorted for crate names that sort before, between
+// and after the dependencies.
 //
-// The expectations are written here as literal tables, not taken from src/facts.ts: a generator
-// that drifts from docs/bpf-atomics.md's table fails this test.
+// The expectations are written here as literal tables, not taken from src/facts.ts: a generator that drifts
+// from docs/bpf-atomics.md's table of what each map and ordering become fails this test.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,7 @@ const ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const
 type MapKind = (typeof MAPS)[number];
 type Ordering = (typeof ORDERINGS)[number];
 
-// docs/bpf-atomics.md: shared maps get an atomic add (cpu v3 for any ordering but relaxed),
+// docs/bpf-atomics.md, "The add": shared maps get an atomic add (cpu v3 for any ordering but relaxed),
 // per-CPU maps a plain add at cpu generic whatever the ordering.
 const PER_CPU: Record<MapKind, boolean> = {
   array: false,
