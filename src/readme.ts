@@ -15,6 +15,7 @@ import {
 import { mdCell } from './markdown.js';
 import kernelBench from '../records/kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
+import { serviceLayoutRows, serviceSection } from './readme-service.js';
 import verifiedJson from '../records/verified-kernels.json' with { type: 'json' };
 
 interface VerifiedKernel {
@@ -246,9 +247,10 @@ as root. ${attachOther}
 | \`${o.name}/src/exit.rs\` | the exit codes, and how errors are printed |
 | \`${o.name}/src/bench.rs\` | \`--bench\`, built only with the loader's \`bench\` feature (\`cargo xtask bench\` turns it on) |
 | \`${o.name}/tests/object.rs\` | \`cargo test\`: the names and sizes both sides share, checked against the embedded object |
+${serviceLayoutRows(o)}
 | \`${o.name}/build.rs\` | how the eBPF crate is built and embedded (through \`xtask/src/ebpf.rs\`) |
 | \`.cargo/config.toml\` | the eBPF toolchain (\`EBPF_TOOLCHAIN\`) and the BPF cpu (\`EBPF_CPU\`); the \`xtask\` alias |
-| \`xtask/src/\` | \`cargo xtask\`: doctor, verify, run, bench, vm; \`ebpf.rs\`, how the eBPF crate is built (std only) |
+| \`xtask/src/\` | \`cargo xtask\`: doctor, verify, run, bench, vm, install; \`ebpf.rs\`, how the eBPF crate is built (std only) |
 | \`aya-atomic.toml\` | the options this workspace was generated with |
 
 ## What the ordering and the map compile to
@@ -287,7 +289,7 @@ compares millions of contended events with the count.
 
 ## Prerequisites
 
-- Linux to run it (building works anywhere Rust does); root${o.program === 'kprobe' ? ', or `CAP_BPF` and `CAP_PERFMON`' : ' (a tracepoint also needs read access to tracefs, which most distributions give to root only)'}.
+- Linux to run it (building works anywhere Rust does); root, or the capabilities in [Least privilege](#least-privilege).
 - Rust stable >= 1.87 for the loader and the xtask: <https://rustup.rs>.
 ${toolchainSetup}
 - \`bpf-linker\` for the LLVM major version of that Rust: ${
@@ -329,6 +331,8 @@ the eBPF toolchain's library source with \`-Z build-std\`) and a C cross linker 
 
 ${verifiedOn(o)}
 
+${serviceSection(o)}
+
 ## Exit codes
 
 \`cargo xtask run\`, \`bench\` and \`verify\` pass the loader's own code on.
@@ -339,7 +343,7 @@ ${verifiedOn(o)}
 | 1 | unexpected error | unexpected error |
 | 2 | usage error | usage error |
 | 3 | rejected by the kernel's verifier (the log is printed) | |
-| 4 | permission denied: not root, no \`CAP_BPF\` and \`CAP_PERFMON\`, or tracefs unreadable | |
+| 4 | permission denied: the message names each capability missing (see [Least privilege](#least-privilege)) | |
 | 5 | cannot attach: symbol or tracepoint missing, no kprobe support, tracefs not mounted | |
 | 6 | \`--selftest\` failed: the counter grew too little (with \`--exact\`: or too much), or went backwards (reset) | |
 | 10 | | a prerequisite is missing (\`cargo xtask doctor\` says which) |

@@ -14,7 +14,7 @@ use aya::{
     },
 };
 
-use crate::exit::Failure;
+use crate::{exit::Failure, privileges::Capability};
 
 /// Where to attach without `--attach`: a kernel symbol, or `auto` for execve's syscall entries.
 pub const DEFAULT_ATTACH: &str = "@attach@";
@@ -22,11 +22,14 @@ pub const DEFAULT_ATTACH: &str = "@attach@";
 /// A link of the program to a kernel function: attached while it lives.
 pub type Link = KProbeLink;
 
+/// What a kprobe needs besides loading and perf events (`privileges.rs`): nothing.
+pub const CAPABILITIES: &[(Capability, &str)] = &[];
+
 /// Where the program is attached: its links, and a description.
 pub struct Attached {
     pub target: String,
-    /// The program stays attached while these live.
-    _links: Vec<Link>,
+    /// The program stays attached while these live (or are pinned: `pin.rs`).
+    pub links: Vec<Link>,
 }
 
 /// Loads the program `name`: the kernel's verifier judges it here.
@@ -59,10 +62,7 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Attac
         }
     }
     let target = format!("kprobe on {}", symbols.join(", "));
-    Ok(Attached {
-        target,
-        _links: links,
-    })
+    Ok(Attached { target, links })
 }
 
 const NO_KPROBES: &str = "this kernel has no kprobe support (CONFIG_KPROBES); --check loads the \

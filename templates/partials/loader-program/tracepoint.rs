@@ -10,7 +10,7 @@ use aya::{
     programs::{TracePoint, trace_point::TracePointLink},
 };
 
-use crate::exit::Failure;
+use crate::{exit::Failure, privileges::Capability};
 
 /// Where to attach without `--attach`: `category/name` under tracefs's `events/`.
 pub const DEFAULT_ATTACH: &str = "@attach@";
@@ -18,11 +18,17 @@ pub const DEFAULT_ATTACH: &str = "@attach@";
 /// A link of the program to a tracepoint: attached while it lives.
 pub type Link = TracePointLink;
 
+/// What a tracepoint needs besides loading and perf events (`privileges.rs`).
+pub const CAPABILITIES: &[(Capability, &str)] = &[(
+    Capability::DacReadSearch,
+    "reading tracefs, where the tracepoint is looked up: mode 0700 (root only) where mounted",
+)];
+
 /// Where the program is attached: its link, and a description.
 pub struct Attached {
     pub target: String,
-    /// The program stays attached while these live.
-    _links: Vec<Link>,
+    /// The program stays attached while these live (or are pinned: `pin.rs`).
+    pub links: Vec<Link>,
 }
 
 /// Loads the program `name`: the kernel's verifier judges it here.
@@ -50,10 +56,7 @@ pub fn attach(ebpf: &mut Ebpf, name: &str, target: &str) -> anyhow::Result<Attac
         .with_context(|| target.clone())
         .context(Failure::Attach)?;
     let links = vec![tracepoint.take_link(id)?];
-    Ok(Attached {
-        target,
-        _links: links,
-    })
+    Ok(Attached { target, links })
 }
 
 /// Where `--bench` attaches: the tracepoint of getppid, a cheap system call.

@@ -6,6 +6,7 @@
 mod arch;
 mod cross;
 mod doctor;
+mod install;
 mod verify;
 mod vm;
 
@@ -37,6 +38,9 @@ Usage: cargo xtask <command>
                     --check and --selftest on the kernels you deploy to, x86_64 or aarch64,
                     each booted in QEMU: the host's /boot/vmlinuz-*, or a distribution's
                     kernel package (`cargo xtask vm --help`)
+  install [--destdir <dir>]
+                    build the loader and install it as a systemd service with its unit,
+                    systemd/<loader>.service (`cargo xtask install --help`)
 
 The eBPF toolchain and the BPF cpu: EBPF_TOOLCHAIN and EBPF_CPU in .cargo/config.toml.
 Exit codes: 0 ok, 1 error, 2 usage, 10 a prerequisite is missing, 11 a build or clippy failed,
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         ["run", ..] => run(&[], &args[1..]),
         ["bench", ..] => run(&["bench"], &[&["--bench".to_owned()], &args[1..]].concat()),
         ["vm", ..] => vm::run(&args[1..]),
+        ["install", ..] => install::run(&args[1..]),
         ["help" | "-h" | "--help"] => {
             print!("{HELP}");
             exit::OK

@@ -52,8 +52,7 @@ pub fn report(result: &anyhow::Result<()>) -> ExitCode {
     eprintln!("error: {}", message(err));
     let code = code(err);
     if code == PERMISSION_DENIED {
-        eprintln!("hint: run as root (sudo -E, or cargo xtask run), or with CAP_BPF + CAP_PERFMON");
-        eprintln!("      (even root can be refused BPF by kernel lockdown or a container)");
+        eprintln!("hint: {}", crate::privileges::explain().join("\n      "));
     }
     ExitCode::from(code)
 }

@@ -1,23 +1,28 @@
 //! The lru-probe loader: loads the eBPF program that build.rs embedded (the kernel's verifier judges
 //! it), attaches it and prints the count. `program.rs` attaches, `map.rs` reads the counter,
 //! `selftest.rs` proves that it counts, `exit.rs` turns errors into exit codes; `bench.rs`
-//! measures what the counter costs (feature `bench`).
+//! measures what the counter costs (feature `bench`). Running it as a service: `pin.rs` keeps the
+//! count across restarts, `metrics.rs` serves it, `privileges.rs` says what a refusal lacks.
 
 #[cfg(feature = "bench")]
 mod bench;
 mod cpus;
 mod exit;
 mod map;
+mod metrics;
+mod pin;
+mod privileges;
 mod program;
 mod selftest;
 
 use std::{
     process::ExitCode,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use anyhow::{Context as _, bail};
-use aya::{Ebpf, maps::Map};
+use aya::maps::Map;
 use clap::Parser;
 use common::{MAP_NAME, PROGRAM_NAME};
 use tokio::signal::unix::{SignalKind, signal};
@@ -38,6 +43,10 @@ struct Args {
     #[cfg(feature = "bench")]
     #[command(flatten)]
     bench: bench::BenchArgs,
+    #[command(flatten)]
+    pin: pin::PinArgs,
+    #[command(flatten)]
+    metrics: metrics::MetricsArgs,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -50,7 +59,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if object.is_empty() {
         bail!("built with AYA_BUILD_SKIP set, without its eBPF program: build it again without");
     }
-    let mut ebpf = Ebpf::load(object).context("cannot load the eBPF object")?;
+    if let Some(dir) = &args.pin.unpin {
+        return pin::unpin(dir);
+    }
+    let pins = args.pin.open()?;
+    let mut ebpf = pin::load(pins.as_ref(), object)?;
     program::load(&mut ebpf, PROGRAM_NAME)?;
     if args.check {
         println!("accepted by the kernel's verifier: {PROGRAM_NAME}");
@@ -60,9 +73,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.bench.bench {
         return bench::run(&mut ebpf, &args.bench);
     }
-    let counter = ebpf.take_map(MAP_NAME).context("no counter map")?;
-    // Attached while `attached` lives: until the loader returns.
+    let counter = Arc::new(ebpf.take_map(MAP_NAME).context("no counter map")?);
     let attached = program::attach(&mut ebpf, PROGRAM_NAME, &args.attach)?;
+    // Attached while these live (until the loader returns), or while pinned (until --unpin).
+    let _links = pin::keep(pins.as_ref(), attached.links)?;
+    if let Some(addr) = args.metrics.metrics {
+        metrics::serve(addr, Arc::clone(&counter), &attached.target).await?;
+    }
     if args.selftest.runs.is_some() {
         return selftest::run(&counter, &args.selftest, &attached.target);
     }
