@@ -83,7 +83,12 @@ Verified by create-aya-atomic ${service.generatorVersion}'s tests, ${service.dat
 ${verifiedKernels} in QEMU (refused at \`perf_event_paranoid\` 3 with \`CAP_SYS_ADMIN\` named; running at 2 as its own
 user with exactly its capabilities; a restart continues the count), and a tracepoint on Linux ${service.host} as uid 65534 with
 exactly \`CAP_BPF\`, \`CAP_PERFMON\` and \`CAP_DAC_READ_SEARCH\`, scraped by Prometheus across a restart without a
-counter reset.
+counter reset; and \`cargo xtask vm --service\` on Debian's 5.10, 6.1 and 6.12 (x86-64 and arm64): the pinned count
+continues across a restart (with the events in between from 5.15 on), and on x86-64 the least set of each
+\`perf_event_paranoid\` suffices for a user of its own.
+
+\`cargo xtask vm --kernel <image> --service\` checks both on the kernels you deploy to: the pinned count going on
+across a restart with the events in between, and the selftest as an unprivileged user with the set above.
 
 Not wanted? Delete \`pin.rs\`, \`metrics.rs\` or \`systemd/\` and \`xtask/src/install.rs\`; \`cargo build\` then names the
 few lines in \`main.rs\` (and \`xtask/src/main.rs\`) that call them.`;

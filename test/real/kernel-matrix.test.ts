@@ -83,6 +83,35 @@ const ATTACHED: Record<Arch, Record<Program, string>> = {
     tracepoint: 'tracepoint syscalls/sys_enter_execve',
   },
 };
+// The loader as a service (docs/service.md), on one kprobe and one tracepoint workspace: `cargo xtask vm --service`.
+// pin: where the kernel has BPF links for perf events (5.15 and later), a count pinned by one start goes on at the
+// next with the runs of `true` made while no loader ran (continued); 5.10 has none: the count goes on, without them
+// (count-kept). least: Debian's kernels boot with kernel.perf_event_paranoid 3, where their perf_event_open demands
+// CAP_SYS_ADMIN; at 2, CAP_BPF and CAP_PERFMON do; a tracepoint adds CAP_DAC_READ_SEARCH (tracefs is root's alone).
+// The arm64 VMs have no setpriv (util-linux for arm64), so least runs on x86-64 only.
+const WITH_SERVICE: Combo[] = [
+  { map: 'array', ordering: 'relaxed', program: 'kprobe' },
+  { map: 'array', ordering: 'relaxed', program: 'tracepoint' },
+];
+const PIN: Record<KernelId, string> = {
+  'amd64-5.10': 'count-kept',
+  'amd64-6.1': 'continued',
+  'amd64-6.12': 'continued',
+  'arm64-5.10': 'count-kept',
+  'arm64-6.1': 'continued',
+  'arm64-6.12': 'continued',
+};
+const LEAST: Record<Arch, Record<Program, string>> = {
+  amd64: {
+    kprobe: 'ok: paranoid 3 +sys_admin; paranoid 2 +bpf,+perfmon',
+    tracepoint: 'ok: paranoid 3 +sys_admin,+dac_read_search; paranoid 2 +bpf,+perfmon,+dac_read_search',
+  },
+  arm64: {
+    kprobe: 'not-run: no setpriv for this architecture',
+    tracepoint: 'not-run: no setpriv for this architecture',
+  },
+};
+
 // With the JIT off (the kernel's command line sets net.core.bpf_jit_enable=0, as a kernel whose JIT cannot compile
 // an instruction falls back to), arm64 6.1 and 6.12 run atomic_fetch_add in their interpreter and count exactly.
 const INTERPRETED: Combo = { map: 'array', ordering: 'seqcst', program: 'tracepoint' };
@@ -217,12 +246,23 @@ function xtaskVm(dir: string, on: Fetched[], extra: string[] = []) {
   });
   expect(vm.status, show(vm)).toBe(exitFor(table));
   const boots = [...vm.stderr.matchAll(/^vm: \S+: \S+ \((\d+) s\)$/gm)].map((m) => Number(m[1]));
-  return { table, boots, output: show(vm) };
+  return { table, service: serviceRows(vm.stdout), boots, output: show(vm) };
+}
+
+/** `--service`'s table: kernel, arch, pin (continued, count-kept or failed: …), least. */
+function serviceRows(stdout: string) {
+  const after = stdout.split(/^kernel\s+arch\s+pin\s+least$/m)[1] ?? '';
+  return after.split('\n').flatMap((line) => {
+    const m = /^(\S+)\s+(x86_64|aarch64)\s+(continued|count-kept|failed: .*?)\s+((?:ok|not-run|failed): .*)$/.exec(
+      line,
+    );
+    return m ? [{ release: m[1], pin: m[3], least: m[4] }] : [];
+  });
 }
 
 /** xtaskVm, booting again (up to VM_RETRIES times) each kernel whose VM crashed or hung. */
 function xtaskVmRetrying(name: string, dir: string, on: Fetched[], extra: string[] = []) {
-  const { table, boots, output } = xtaskVm(dir, on, extra);
+  const { table, service, boots, output } = xtaskVm(dir, on, extra);
   let outputs = output;
   for (let retry = 1; retry <= VM_RETRIES; retry++) {
     const again = on.filter((_, i) => table[i].verdict === 'vm-crashed' || table[i].verdict === 'timed-out');
@@ -238,10 +278,11 @@ function xtaskVmRetrying(name: string, dir: string, on: Fetched[], extra: string
     again.forEach((k, j) => {
       table[on.indexOf(k)] = rerun.table[j];
     });
+    service.push(...rerun.service);
     boots.push(...rerun.boots);
     outputs += `\n--- booted again: ${again.map((k) => k.id).join(', ')}\n${rerun.output}`;
   }
-  return { table, boots, outputs };
+  return { table, service, boots, outputs };
 }
 
 /** What an ELF file's header says: its machine (62 x86-64, 183 arm64) and whether it has no dynamic loader. */
@@ -337,7 +378,8 @@ describe.skipIf(Boolean(skipReason))(
 
         // x86-64 and (for this set) arm64 in one run: one table.
         const on = of([...expected.keys()]);
-        const { table, boots, outputs } = xtaskVmRetrying(name, dir, on);
+        const withService = WITH_SERVICE.some((c) => c.map === map && c.ordering === ordering && c.program === program);
+        const { table, service, boots, outputs } = xtaskVmRetrying(name, dir, on, withService ? ['--service'] : []);
         table.forEach((row, i) => {
           const kernel = on[i];
           const result: Result = { map, ordering, program, kernel: kernel.id, verdict: row.verdict };
@@ -364,6 +406,16 @@ describe.skipIf(Boolean(skipReason))(
         });
         // A rejection shows the loader's own note on the kernel it needs.
         if ([...expected.values()].includes(R)) expect(outputs).toMatch(/^note: .*kernel >= 5\.12/m);
+        // The loader as a service, on every kernel of the run: each kernel's row, the last one booted.
+        if (withService) {
+          for (const kernel of on) {
+            const row = service.findLast((r) => r.release === kernel.release);
+            const context = `${kernel.id}: --service\n${outputs}`;
+            expect(row, context).toBeDefined();
+            expect(row?.pin, context).toBe(PIN[kernel.id]);
+            expect(row?.least, context).toBe(LEAST[kernel.arch][program]);
+          }
+        }
 
         // This machine's kernel, directly: the verifier judges every program; kprobes attach where supported.
         ensureTracefs();

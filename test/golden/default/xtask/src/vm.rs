@@ -7,6 +7,7 @@ mod image;
 mod initramfs;
 mod judge;
 mod qemu;
+mod service;
 
 use std::{
     collections::BTreeMap,
@@ -26,6 +27,7 @@ pub use initramfs::busybox;
 const HELP: &str = "\
 Usage: cargo xtask vm --kernel <image>... [--selftest <n>] [--timeout <s>]
                       [--accel auto|kvm|tcg] [--arch x86_64|aarch64] [--append <args>]
+                      [--service]
 
 Builds the loader, boots each kernel image in QEMU with 2 vCPUs and runs the loader's --check,
 --selftest <n> (1000) and its watch mode there, each boot within --timeout seconds (300).
@@ -35,6 +37,11 @@ instead. A kernel of another architecture than this machine's gets a static load
 it (see `cargo xtask build --target`) and is emulated; one of this machine's uses KVM when a
 probe boot works (--accel). --append adds to the kernels' command line, e.g.
 sysctl.net.core.bpf_jit_enable=0 to run the program in the kernel's interpreter.
+--service adds the loader as a service, in a second table: `pin`, whether a count pinned by one
+start goes on at the next with the events while no loader ran (continued; count-kept where the
+kernel has no BPF links for it, before 5.15), and `least`, the selftest as uid 65534 holding
+only the capabilities the README's \"Least privilege\" gives for the kernel, and refused holding
+none (util-linux's setpriv, for kernels of this machine's architecture).
 
 One row per kernel: its architecture, the verdict (counted, rejected, failed, vm-crashed,
 timed-out), the expected and observed count (exactly n: nothing else runs execve in the VM),
@@ -54,6 +61,7 @@ struct Options {
     accel: AccelChoice,
     arch: Option<Arch>,
     append: String,
+    service: bool,
 }
 
 /// One row of the table.
@@ -64,6 +72,8 @@ struct Row {
     observed: Option<u64>,
     jit: Option<Jit>,
     detail: String,
+    /// With `--service`, once the selftest counted.
+    service: Option<service::Service>,
 }
 
 pub fn run(args: &[String]) -> u8 {
@@ -95,33 +105,18 @@ pub fn run(args: &[String]) -> u8 {
             return exit::MISSING;
         }
     };
-    let steps = initramfs::steps(options.runs);
+    let mut steps = initramfs::steps(options.runs);
+    if options.service {
+        steps.extend(service::steps());
+    }
     let mut vms = BTreeMap::new();
     for (arch, tools) in tools {
-        let built = if Arch::host() == Some(arch) {
-            crate::build_loader(&[])
-        } else {
-            cross_build(arch)
-        };
-        let loader = match built {
-            Ok(loader) => loader,
+        let first = kernels.iter().find(|k| k.arch == arch);
+        let first = &first.expect("a kernel of this arch").path;
+        match prepare(arch, tools, &options, &steps, first) {
+            Ok(qemu) => vms.insert(arch, qemu),
             Err(code) => return code,
         };
-        let initrd = loader.with_file_name(format!("vm-initramfs-{arch}.cpio"));
-        if let Err(err) = initramfs::write(&initrd, &loader, &tools.busybox, &steps) {
-            return fail(exit::ERROR, &format!("cannot write the initramfs: {err}"));
-        }
-        let mut qemu = Qemu {
-            binary: tools.qemu,
-            arch,
-            initrd,
-            accel: Accel::Tcg,
-            append: options.append.clone(),
-        };
-        let first = kernels.iter().find(|k| k.arch == arch).map(|k| &k.path);
-        let how = qemu.choose_accel(options.accel, first.expect("a kernel of this arch"));
-        eprintln!("vm: {how}");
-        vms.insert(arch, qemu);
     }
     let expected = |arch| Expected {
         runs: options.runs,
@@ -143,6 +138,8 @@ pub fn run(args: &[String]) -> u8 {
         if !judged.log.is_empty() {
             eprintln!("--- {name}\n{}\n---", judged.log);
         }
+        let counted = judged.verdict == Verdict::Counted;
+        let service = (options.service && counted).then(|| service::judge(&boot.console));
         rows.push(Row {
             kernel: name,
             arch: kernel.arch,
@@ -150,10 +147,18 @@ pub fn run(args: &[String]) -> u8 {
             observed: judged.observed,
             jit: judged.jit,
             detail: judged.detail,
+            service,
         });
     }
     print_table(&rows, options.runs);
-    if rows.iter().any(|row| row.verdict.blames_the_program()) {
+    if options.service {
+        print_service_table(&rows);
+    }
+    let service_failed = rows
+        .iter()
+        .flat_map(|row| &row.service)
+        .any(service::Service::failed);
+    if service_failed || rows.iter().any(|row| row.verdict.blames_the_program()) {
         exit::VM_PROBE
     } else if rows.iter().any(|row| row.verdict != Verdict::Counted) {
         exit::VM_BOOT
@@ -177,6 +182,60 @@ fn print_table(rows: &[Row], runs: u64) {
             row.verdict.to_string(),
             row.detail
         );
+    }
+}
+
+/// QEMU for the kernels of `arch`, with an initramfs of a loader built for it and `steps`; the
+/// accelerator chosen with a probe boot of `first`.
+fn prepare(
+    arch: Arch,
+    tools: Tools,
+    options: &Options,
+    steps: &[initramfs::Step],
+    first: &Path,
+) -> Result<Qemu, u8> {
+    let loader = if Arch::host() == Some(arch) {
+        crate::build_loader(&[])?
+    } else {
+        cross_build(arch)?
+    };
+    let initrd = loader.with_file_name(format!("vm-initramfs-{arch}.cpio"));
+    let extra = if options.service {
+        service::programs(arch).map_err(|Missing { what, fix }| {
+            eprintln!("xtask vm: {what}\n  fix: {fix}");
+            exit::MISSING
+        })?
+    } else {
+        Vec::new()
+    };
+    if let Err(err) = initramfs::write(&initrd, &loader, &tools.busybox, steps, &extra) {
+        return Err(fail(
+            exit::ERROR,
+            &format!("cannot write the initramfs: {err}"),
+        ));
+    }
+    let mut qemu = Qemu {
+        binary: tools.qemu,
+        arch,
+        initrd,
+        accel: Accel::Tcg,
+        append: options.append.clone(),
+    };
+    let how = qemu.choose_accel(options.accel, first);
+    eprintln!("vm: {how}");
+    Ok(qemu)
+}
+
+/// `--service`'s table: one row per kernel whose selftest counted.
+fn print_service_table(rows: &[Row]) {
+    println!();
+    println!("{:<30} {:<8} {:<10} least", "kernel", "arch", "pin");
+    for row in rows {
+        if let Some(service) = &row.service {
+            let pin = service.pin.to_string();
+            let arch = row.arch.name();
+            println!("{:<30} {arch:<8} {pin:<10} {}", row.kernel, service.least);
+        }
     }
 }
 
@@ -270,12 +329,17 @@ impl Options {
             accel: AccelChoice::Auto,
             arch: None,
             append: String::new(),
+            service: false,
         };
         let mut args = args.iter().map(String::as_str);
         while let Some(arg) = args.next() {
             if matches!(arg, "-h" | "--help") {
                 print!("{HELP}");
                 return Ok(None);
+            }
+            if arg == "--service" {
+                options.service = true;
+                continue;
             }
             let (flag, inline) = match arg.split_once('=') {
                 Some((flag, value)) => (flag, Some(value)),

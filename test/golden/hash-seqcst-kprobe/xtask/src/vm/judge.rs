@@ -204,20 +204,20 @@ enum Observed {
 
 /// The output and exit code of one step of `/init`.
 #[derive(Default)]
-struct Step<'a> {
-    lines: Vec<&'a str>,
-    exit: Option<i32>,
+pub(super) struct Step<'a> {
+    pub(super) lines: Vec<&'a str>,
+    pub(super) exit: Option<i32>,
 }
 
 /// What `/init` printed: the release, and each step's marked lines.
-struct Steps<'a> {
+pub(super) struct Steps<'a> {
     release: Option<String>,
     steps: HashMap<&'a str, Step<'a>>,
 }
 
 impl<'a> Steps<'a> {
     /// Lines `@@aya-vm release <r>`, `@@aya-vm <step>: <line>`, `@@aya-vm <step>-exit <code>`.
-    fn parse(console: &'a str) -> Self {
+    pub(super) fn parse(console: &'a str) -> Self {
         let mut parsed = Self {
             release: None,
             steps: HashMap::new(),
@@ -240,7 +240,7 @@ impl<'a> Steps<'a> {
         parsed
     }
 
-    fn get(&self, step: &str) -> &Step<'a> {
+    pub(super) fn get(&self, step: &str) -> &Step<'a> {
         static NONE: Step<'static> = Step {
             lines: Vec::new(),
             exit: None,

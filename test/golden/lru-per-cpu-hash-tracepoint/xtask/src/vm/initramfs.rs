@@ -89,8 +89,15 @@ poweroff -f
 
 /// Writes the initramfs (a cpio "newc" archive, uncompressed: the kernel unpacks it as fast):
 /// busybox with its links, the loader as `/loader` (with the shared libraries `ldd` lists, at
-/// their own paths, unless it is static), the steps in `/steps/`, `/dev/console`, and `/init`.
-pub fn write(path: &Path, loader: &Path, busybox: &Path, steps: &[Step]) -> io::Result<()> {
+/// their own paths, unless it is static), the steps in `/steps/`, `/dev/console`, and `/init`;
+/// and each of `extra`'s programs of this machine at its path in the VM, with its libraries.
+pub fn write(
+    path: &Path,
+    loader: &Path,
+    busybox: &Path,
+    steps: &[Step],
+    extra: &[(PathBuf, &str)],
+) -> io::Result<()> {
     let mut cpio = Cpio::default();
     cpio.add("init", 0o100_755, init(steps).as_bytes())?;
     for step in steps {
@@ -111,14 +118,17 @@ pub fn write(path: &Path, loader: &Path, busybox: &Path, steps: &[Step]) -> io::
         cpio.add(&format!("bin/{link}"), 0o120_777, b"busybox")?;
     }
     cpio.add("bin/busybox", 0o100_755, &fs::read(busybox)?)?;
-    let loader_bytes = fs::read(loader)?;
-    let is_static = Elf::parse(&loader_bytes).is_some_and(|elf| elf.is_static);
-    cpio.add("loader", 0o100_755, &loader_bytes)?;
-    if !is_static {
-        let ldd = Command::new("ldd").arg(loader).output()?.stdout;
-        let ldd = String::from_utf8_lossy(&ldd);
-        for lib in ldd.split_whitespace().filter(|word| word.starts_with('/')) {
-            cpio.add(lib, 0o100_755, &fs::read(lib)?)?;
+    let programs = [(loader.to_path_buf(), "loader")].into_iter();
+    for (program, at) in programs.chain(extra.iter().cloned()) {
+        let bytes = fs::read(&program)?;
+        let is_static = Elf::parse(&bytes).is_some_and(|elf| elf.is_static);
+        cpio.add(at, 0o100_755, &bytes)?;
+        if !is_static {
+            let ldd = Command::new("ldd").arg(&program).output()?.stdout;
+            let ldd = String::from_utf8_lossy(&ldd);
+            for lib in ldd.split_whitespace().filter(|word| word.starts_with('/')) {
+                cpio.add(lib, 0o100_755, &fs::read(lib)?)?;
+            }
         }
     }
     cpio.add("TRAILER!!!", 0, &[])?;
