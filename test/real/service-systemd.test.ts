@@ -64,6 +64,14 @@ function checkScript(units: string[]): string {
 u=${u}
 mark() { echo "@@ $u $*"; }
 pid() { systemctl show -p MainPID --value $u; }
+# The count the service serves, once it serves it (a loader starts in seconds under emulation).
+served() {
+  i=0
+  until wget -q -O /tmp/metrics http://127.0.0.1:9775/metrics 2>/dev/null; do
+    sleep 1; i=$((i+1)); [ $i -gt 90 ] && return 1
+  done
+  sed -n 's/^[a-z_0-9]*_events_total //p' /tmp/metrics
+}
 # As shipped, at Debian's perf_event_paranoid: refused, and the journal says what is missing.
 echo 3 > /proc/sys/kernel/perf_event_paranoid
 systemctl start $u; mark start-3 $?
@@ -78,23 +86,23 @@ mkdir -p /etc/systemd/system/$u.service.d
 printf '[Service]\\nAmbientCapabilities=CAP_SYS_ADMIN\\nCapabilityBoundingSet=CAP_SYS_ADMIN\\n' > /etc/systemd/system/$u.service.d/sys-admin.conf
 systemctl daemon-reload
 systemctl start $u; mark start-dropin $?
-sleep 3; mark active-dropin $(systemctl is-active $u)
+served >/dev/null; mark active-dropin $(systemctl is-active $u)
 systemctl stop $u
 rm -r /etc/systemd/system/$u.service.d; systemctl daemon-reload
 /usr/local/bin/$u --unpin >/dev/null 2>&1
 # As shipped, at perf_event_paranoid 2.
 echo 2 > /proc/sys/kernel/perf_event_paranoid
 systemctl start $u; mark start-2 $?
-sleep 3; mark active-2 $(systemctl is-active $u)
+served >/dev/null; mark active-2 $(systemctl is-active $u)
 mark uid $(sed -n 's/^Uid:\\s*\\([0-9]*\\).*/\\1/p' /proc/$(pid)/status)
 mark user-uid $(id -u $u)
 mark capeff $(sed -n 's/^CapEff:\\s*//p' /proc/$(pid)/status)
 mark pins $(ls -n /sys/fs/bpf/$u | sed -n 's/^-rw------- *1 *\\([0-9]*\\) .* \\([a-z_0-9A-Z]*\\)$/\\2:\\1/p' | sort | tr '\\n' ' ')
-mark before $(wget -q -O - http://127.0.0.1:9775/metrics | sed -n 's/^[a-z_0-9]*_events_total //p')
+mark before $(served)
 systemctl stop $u; mark stopped $(systemctl is-active $u)
 i=0; while [ $i -lt ${M} ]; do /bin/true; i=$((i+1)); done
-systemctl start $u; sleep 3
-mark after $(wget -q -O - http://127.0.0.1:9775/metrics | sed -n 's/^[a-z_0-9]*_events_total //p')
+systemctl start $u
+mark after $(served)
 journalctl -u $u -o cat --no-pager | sed -n 's/^\\(pinned\\|note\\): /journal-2 &/p' | sed "s/^/@@ $u /"
 systemctl stop $u
 /usr/local/bin/$u --unpin >/dev/null 2>&1
