@@ -51,7 +51,7 @@ curl -s http://127.0.0.1:9775/metrics    # ${metricName(o)}
 |---|---|
 | \`--pin [DIR]\` | keeps the counter map and the program's links in DIR, on bpffs (default \`/sys/fs/bpf/${o.name}\`): the next start continues the count, and events are counted while no loader runs (kernel 5.15 or newer; before, the count continues but those events are not counted). A pin made by another map type or size (after \`--update --map …\`) is refused. The loader never mounts bpffs; systemd does at boot, or \`sudo mount -t bpf bpf /sys/fs/bpf\`. |
 | \`--unpin [DIR]\` | detaches and removes what \`--pin\` keeps (the count with it) |
-| \`--metrics ADDR\` | serves \`http://ADDR/metrics\`: \`${metricName(o)}\`, a counter read from the map at each scrape${o.map.includes('per-cpu') ? " (the sum of the CPUs' slots)" : ''}; OpenMetrics to a scraper that asks for it, the Prometheus text format otherwise |
+| \`--metrics ADDR\` | serves \`http://ADDR/metrics\`: \`${metricName(o)}\`, a counter read from the map at each scrape${o.map.includes('per-cpu') ? " (the sum of the CPUs' slots)" : ''}; OpenMetrics to a scraper that asks for it, the Prometheus text format otherwise. The loader then prints its total each minute, not each second (a journal line a minute) |
 
 For Prometheus, a scrape job such as \`{ job_name: ${o.name}, static_configs: [{ targets: ['127.0.0.1:9775'] }] }\`.
 \`cargo xtask install --destdir <dir>\` stages the two files for a package instead. To remove it all:

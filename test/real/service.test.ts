@@ -366,6 +366,10 @@ describe.skipIf(Boolean(skipReason))("the loader as a service, on this machine's
         runTrue(100);
         const after = metricValue((await scrape()).body, name)!;
         expect(after - before).toBeGreaterThanOrEqual(100);
+        // Serving its count, the loader prints it each minute, not each second (a service's journal).
+        await sleep(1500);
+        expect(watch.output).toMatch(/^counting: /m);
+        expect(watch.output).not.toMatch(/^total: /m);
       } finally {
         await watch.stop();
       }

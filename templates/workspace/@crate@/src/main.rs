@@ -83,11 +83,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.selftest.runs.is_some() {
         return selftest::run(&counter, &args.selftest, &attached.target);
     }
-    watch(&counter, &attached.target).await
+    let every = match args.metrics.metrics {
+        // A service's scraper reads the count: its journal gets a line a minute, not a second.
+        Some(_) => Duration::from_secs(60),
+        None => Duration::from_secs(1),
+    };
+    watch(&counter, &attached.target, every).await
 }
 
-/// Prints the total and the rate each second, and the final total on Ctrl-C, SIGTERM or SIGHUP.
-async fn watch(counter: &Map, attached: &str) -> anyhow::Result<()> {
+/// Prints the total and the rate every `every`, and the final total on Ctrl-C, SIGTERM or SIGHUP.
+async fn watch(counter: &Map, attached: &str, every: Duration) -> anyhow::Result<()> {
     // Each stream is made once: a signal that arrives between two turns of the loop still counts.
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
@@ -100,7 +105,7 @@ async fn watch(counter: &Map, attached: &str) -> anyhow::Result<()> {
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
-            () = tokio::time::sleep(Duration::from_secs(1)) => {
+            () = tokio::time::sleep(every) => {
                 let total = map::total(counter)?;
                 let rate = per_second(total.saturating_sub(last), since.elapsed());
                 println!("total: {total}  rate: {rate:.0}/s");

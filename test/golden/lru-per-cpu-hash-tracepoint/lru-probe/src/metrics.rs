@@ -28,7 +28,7 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 #[derive(clap::Args)]
 pub struct MetricsArgs {
     /// While counting, serve the count at `http://ADDR/metrics` for Prometheus (e.g.
-    /// 127.0.0.1:9775)
+    /// 127.0.0.1:9775); the total is then printed each minute, not each second
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["check", "runs"])]
     pub metrics: Option<SocketAddr>,
 }
