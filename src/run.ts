@@ -32,6 +32,8 @@ export interface RunOptions {
 }
 
 const FORCE_AFTER_MS = 3_000;
+/** How long to wait for a SIGKILLed group to be gone before run() returns anyway. */
+const KILL_WAIT_MS = 2_000;
 
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   if (opts.signal?.aborted) return { code: null, output: '', stdout: '', stderr: '' };
@@ -121,4 +123,8 @@ async function stopGroup(pgid: number, forceAfterMs: number): Promise<void> {
     if (!groupRuns(pgid)) return;
   }
   signalGroup(pgid, 'SIGKILL');
+  // SIGKILL is delivered, not done: a busy machine may take a moment to end them. Wait (bounded) so a
+  // caller that goes on after run() returns finds none of the group still running.
+  const killedBy = Date.now() + KILL_WAIT_MS;
+  while (groupRuns(pgid) && Date.now() < killedBy) await new Promise((r) => setTimeout(r, 10));
 }
