@@ -93,3 +93,14 @@ across a restart with the events in between, and the selftest as an unprivileged
 Not wanted? Delete \`pin.rs\`, \`metrics.rs\` or \`systemd/\` and \`xtask/src/install.rs\`; \`cargo build\` then names the
 few lines in \`main.rs\` (and \`xtask/src/main.rs\`) that call them.`;
 }
+
+/** The project README's record of the service checks (a derived section: npm run docs). */
+export function serviceRecordMarkdown(): string {
+  return `\`systemd-analyze security\` (systemd ${service.security.systemd}) rates the generated unit **${service.security.unit}**; a unit with
+only \`ExecStart=\` (root, no sandbox) rates ${service.security.bare}. Verified with create-aya-atomic
+${service.generatorVersion}, ${service.date}: the unit under systemd as PID 1 on Debian's
+${service.systemdKernels.join(' and ')} in QEMU, a tracepoint loader as uid 65534 with exactly its three capabilities on
+Linux ${service.host}, scraped by a real Prometheus across a restart without a counter reset (\`promtool check
+metrics\` accepts what it serves), and \`cargo xtask vm --service\` (the pinned count across a restart; the least set as
+a user of its own) on Debian's 5.10, 6.1 and 6.12 in the kernel matrix.`;
+}
