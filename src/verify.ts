@@ -172,10 +172,11 @@ export async function verify(ctx: VerifyContext): Promise<VerifyOutcome> {
     });
   }
   checking.done(c.bold('Prerequisites'));
+  const width = Math.max(...outcome.prerequisites.map((p) => p.name.length));
   for (const p of outcome.prerequisites) {
     const mark = p.ok ? c.green('✓') : p.optional ? c.yellow('-') : c.red('✗');
     ui.say(
-      `  ${mark} ${p.name.padEnd(11)} ${p.detail}${!p.ok && p.optional ? c.dim(' (optional: only cargo xtask vm needs it)') : ''}`,
+      `  ${mark} ${p.name.padEnd(width)} ${p.detail}${!p.ok && p.optional ? c.dim(' (optional: for cargo xtask vm and build --target)') : ''}`,
     );
     if (!p.ok && p.fix) ui.say(`    ${c.dim('fix:')} ${p.fix}`);
   }

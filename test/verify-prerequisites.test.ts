@@ -24,10 +24,10 @@ const MISSING = doctorJson([
   },
   { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
   {
-    name: 'qemu',
+    name: 'qemu-aarch64',
     ok: false,
-    detail: 'qemu-system-x86_64 not found',
-    fix: 'apt-get install qemu-system-x86',
+    detail: 'qemu-system-aarch64 not found',
+    fix: 'apt-get install qemu-system-arm',
     optional: true,
   },
 ]);
@@ -78,10 +78,10 @@ describe('verify: prerequisites', () => {
         },
         { name: 'bpf-linker', ok: false, detail: 'not found on PATH', fix: 'cargo install bpf-linker' },
         {
-          name: 'qemu',
+          name: 'qemu-aarch64',
           ok: false,
-          detail: 'qemu-system-x86_64 not found',
-          fix: 'apt-get install qemu-system-x86',
+          detail: 'qemu-system-aarch64 not found',
+          fix: 'apt-get install qemu-system-arm',
           optional: true,
         },
       ],
@@ -92,15 +92,16 @@ describe('verify: prerequisites', () => {
       [
         'Checking prerequisites (cargo xtask doctor)...',
         'Prerequisites',
-        '  ✓ cargo       cargo 1.95.0 (fake)',
-        '  ✓ stable      rustc 1.95.0',
-        '  ✓ toolchain   nightly-2026-05-19',
-        '  ✗ rust-src    not installed for nightly',
+        // One column for the names, as wide as the longest.
+        '  ✓ cargo        cargo 1.95.0 (fake)',
+        '  ✓ stable       rustc 1.95.0',
+        '  ✓ toolchain    nightly-2026-05-19',
+        '  ✗ rust-src     not installed for nightly',
         '    fix: rustup component add rust-src --toolchain nightly',
-        '  ✗ bpf-linker  not found on PATH',
+        '  ✗ bpf-linker   not found on PATH',
         '    fix: cargo install bpf-linker',
-        '  - qemu        qemu-system-x86_64 not found (optional: only cargo xtask vm needs it)',
-        '    fix: apt-get install qemu-system-x86',
+        '  - qemu-aarch64 qemu-system-aarch64 not found (optional: for cargo xtask vm and build --target)',
+        '    fix: apt-get install qemu-system-arm',
         'Prerequisites missing: the workspace is written; run the fix commands above, then `cargo build`.',
       ].join('\n'),
     );
@@ -120,7 +121,9 @@ describe('verify: prerequisites', () => {
     ]);
     const { cargo, outcome, out } = await verifyWith({ doctor: { stdout: doctor } });
     expect(outcome.exitCode).toBe(0);
-    expect(out).toContain('  - busybox     busybox-static not found (optional: only cargo xtask vm needs it)\n');
+    expect(out).toContain(
+      '  - busybox    busybox-static not found (optional: for cargo xtask vm and build --target)\n',
+    );
     expect(out).not.toContain('Prerequisites missing');
     expect(cargo.calls()).toEqual(['--version', 'xtask doctor --json', 'build --release']);
   });
@@ -137,7 +140,7 @@ describe('verify: prerequisites', () => {
       },
     ]);
     expect(out).toContain(
-      "  ✗ cargo       cargo is not on PATH\n    fix: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)\n",
+      "  ✗ cargo cargo is not on PATH\n    fix: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh  (see https://rustup.rs)\n",
     );
   });
 

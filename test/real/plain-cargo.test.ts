@@ -133,6 +133,12 @@ describe.skipIf(Boolean(missing)).each(CASES)('$map + $ordering ($program)', (c)
     const r = cargo(ws, ['xtask', 'doctor'], {}, path.join(ws.dir, ws.name, 'src'));
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toMatch(/^✓ bpf-linker /m);
+    // One column for the names (busybox-aarch64 is the longest): every check's detail starts at the same place.
+    const starts = r.stdout
+      .split('\n')
+      .filter((line) => /^[✓✗-] /.test(line))
+      .map((line) => /^[✓✗-] \S+ +/.exec(line)![0].length);
+    expect(new Set(starts).size, r.stdout).toBe(1);
     // Debian's rustc and its LLVM: the library the build hands bpf-linker.
     const llvm = /^✓ llvm +LLVM (\d+)\.[\d.]+ \((\S+)\): bpf-linker links the toolchain's bitcode$/m.exec(r.stdout);
     expect(llvm, r.stdout).not.toBeNull();

@@ -31,7 +31,15 @@ pub fn run(json: bool) -> u8 {
         let checks: Vec<String> = checks.iter().map(to_json).collect();
         println!("{{\"ok\":{ok},\"checks\":[{}]}}", checks.join(","));
     } else {
-        checks.iter().for_each(print);
+        // One column for the names, as wide as the longest (`busybox-aarch64`).
+        let width = checks
+            .iter()
+            .map(|check| check.name.len())
+            .max()
+            .unwrap_or(0);
+        for check in &checks {
+            print(check, width);
+        }
     }
     if ok { exit::OK } else { exit::MISSING }
 }
@@ -244,16 +252,18 @@ fn outcome<T>(
     }
 }
 
-fn print(check: &Check) {
+fn print(check: &Check, width: usize) {
+    let name = &check.name;
     match &check.found {
-        Ok(found) => println!("✓ {:<10} {found}", check.name),
+        Ok(found) => println!("✓ {name:<width$} {found}"),
         Err(missing) => {
             let optional = if check.optional {
                 " (optional: for cargo xtask vm and build --target)"
             } else {
                 ""
             };
-            println!("✗ {:<10} {missing}{optional}", check.name);
+            let mark = if check.optional { '-' } else { '✗' };
+            println!("{mark} {name:<width$} {missing}{optional}");
             println!("  fix: {}", check.fix);
         }
     }
