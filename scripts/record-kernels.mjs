@@ -4,8 +4,9 @@
 //
 //   npm run record:kernels        (as root; after bash .ci/install-ebpf-toolchain.sh and bash .ci/fetch-kernels.sh)
 //
-// A plain `npm test` runs the same matrix but writes its record only to $TMPDIR/create-aya-atomic-verified-kernels.json,
-// so the tree stays clean. Takes about as long as the matrix in CI (see the test's closing line).
+// A plain `npm test` runs the same matrix but writes its record only to
+// $TMPDIR/create-aya-atomic-verified-kernels.json, so the tree stays clean. Takes about as long as the matrix in CI
+// (see the test's closing line).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,5 @@
-// git init as docs/command-line.md (git) says: only outside an existing repository; commit only when an identity is configured.
+// git init as docs/command-line.md (git) says: only outside an existing repository; commit only when an identity is
+// configured.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT, cancelled, notEmptyError } from './errors.js';

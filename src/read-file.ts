@@ -8,7 +8,9 @@ export const WORKSPACE_FILE_LIMIT = 64 << 20; // a workspace file --update compa
 
 export type NotReadable = 'ENOENT' | 'ENOTREG' | 'EFBIG' | string;
 
-/** An error from readRegularFile: `code` is ENOENT, ENOTREG (not a regular file), EFBIG (over the limit) or an errno. */
+/**
+ * An error from readRegularFile: `code` is ENOENT, ENOTREG (not a regular file), EFBIG (over the limit) or an errno.
+ */
 export class ReadError extends Error {
   constructor(
     readonly code: NotReadable,

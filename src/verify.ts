@@ -1,7 +1,7 @@
 // Verify (docs/command-line.md, Verify): prerequisites from the generated workspace's own `cargo xtask doctor --json`,
 // then a plain `cargo build --release` with progress and a full log, then, as root, the loader's
-// `--check` (through `cargo xtask run`). Every child runs in its own process group and is stopped with it on Ctrl-C, SIGTERM or
-// SIGHUP, so no rustc or bpf-linker outlives the run.
+// `--check` (through `cargo xtask run`). Every child runs in its own process group and is stopped with it on Ctrl-C,
+// SIGTERM or SIGHUP, so no rustc or bpf-linker outlives the run.
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT } from './errors.js';

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { cancelled, osError } from './errors.js';
 import { printable } from './validate.js';
 
-/** A file to write: a path relative to the target, its contents, and a mode to give it (kept from the file it replaces). */
+/**
+ * A file to write: a path relative to the target, its contents, and a mode to give it (kept from the file it replaces).
+ */
 export interface FileToWrite {
   path: string;
   contents: string | Uint8Array;

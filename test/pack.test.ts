@@ -1,6 +1,6 @@
 // The published package (docs/architecture.md, The package): `npm pack` holds bin, the built code (the
-// templates inside it), README, CHANGELOG and licences, and nothing else; it has no dependencies, so it installs without the
-// registry, and the installed bin generates a workspace end to end.
+// templates inside it), README, CHANGELOG and licences, and nothing else; it has no dependencies, so it installs
+// without the registry, and the installed bin generates a workspace end to end.
 // Needs dist/ from `npm run build` (`npm test` builds first); packs with --ignore-scripts so that prepack's
 // rebuild does not replace dist/ under other test files running at the same time.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';

@@ -11,7 +11,9 @@ export interface Summary {
   errors: number;
 }
 
-/** Whether `test` or a suite (or the file) around it has errors of its own (a failed hook, a throw while collecting). */
+/**
+ * Whether `test` or a suite (or the file) around it has errors of its own (a failed hook, a throw while collecting).
+ */
 function inFailedScope(test: TestCase): boolean {
   for (let scope: TestSuite | TestModule = test.parent; ; scope = scope.parent) {
     if (scope.errors().length > 0) return true;

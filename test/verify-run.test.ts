@@ -1,7 +1,8 @@
 // Verify, steps 2 to 4 (docs/command-line.md, Verify): the build with its log and classified failures (exit 5), the
 // kernel verifier's --check as root, --offline, and stopping: every child verify starts runs in a process
-// group of its own and is stopped with it on Ctrl-C, SIGTERM or SIGHUP, at every step. cargo is a fake (test/helpers/fake-cargo.ts): nothing depends on the templates or a toolchain.
-// What verify decides and says is tested on verify() in-process; exit codes, signals and process groups
+// group of its own and is stopped with it on Ctrl-C, SIGTERM or SIGHUP, at every step. cargo is a fake
+// (test/helpers/fake-cargo.ts): nothing depends on the templates or a toolchain. What verify decides and says is tested
+// on verify() in-process; exit codes, signals and process groups
 // through the built command.
 import fs from 'node:fs';
 import path from 'node:path';

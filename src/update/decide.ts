@@ -13,7 +13,9 @@ export type Ours =
   | { kind: 'large'; size: number; mode: number }
   /** Absent. `removedDir`: a directory the recorded version generated, and the user removed, holds it. */
   | { kind: 'missing'; removedDir?: string }
-  /** Something the update must not write through or replace: a symbolic link, a directory, a file where a directory is. */
+  /**
+   * Something the update must not write through or replace: a symbolic link, a directory, a file where a directory is.
+   */
   | { kind: 'blocked'; reason: string };
 
 export interface FileDecision {

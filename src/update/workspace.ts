@@ -60,7 +60,9 @@ export function directoriesOf(paths: Iterable<string>): Set<string> {
   return dirs;
 }
 
-/** The regular files below `root`, as slash-separated paths → bytes (what a release rendered into a temporary folder). */
+/**
+ * The regular files below `root`, as slash-separated paths → bytes (what a release rendered into a temporary folder).
+ */
 export function readTree(root: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (dir: string, rel: string) => {

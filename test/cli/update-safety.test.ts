@@ -40,7 +40,9 @@ const lineOf = (ws: string, re: RegExp) =>
     .split('\n')
     .findIndex((l) => re.test(l)) + 1;
 
-/** A package `create-aya-atomic@version` whose bin is `script`, packed as create-aya-atomic-<version>.tgz into `dir`. */
+/**
+ * A package `create-aya-atomic@version` whose bin is `script`, packed as create-aya-atomic-<version>.tgz into `dir`.
+ */
 function standInRelease(dir: string, version: string, script: string): void {
   const src = makeTmp(`stand-in-${version}`);
   fs.mkdirSync(path.join(src, 'package', 'bin'), { recursive: true });

@@ -188,7 +188,10 @@ export { filesIn, findNamed, readToml, snapshot, type TreeEntry } from './tree.j
 
 /** Any escape sequence at all. */
 export const ESC_RE = /\x1b/;
-/** A colour: an SGR sequence setting a foreground or background colour (30-37, 39, 40-47, 49, 90-97, 100-107, 38;…, 48;…). */
+/**
+ * A colour: an SGR sequence setting a foreground or background colour (30-37, 39, 40-47, 49, 90-97, 100-107, 38;…,
+ * 48;…).
+ */
 export const SGR_COLOR_RE = /\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
 
 export const isRoot = process.getuid?.() === 0;

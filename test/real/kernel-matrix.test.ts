@@ -139,7 +139,9 @@ interface Fetched {
   debian: string;
   image: string;
 }
-/** The kernels .ci/fetch-kernels.sh wrote (`<cache>/<id>/package`: id, release, package, version, Debian release, arch). */
+/**
+ * The kernels .ci/fetch-kernels.sh wrote (`<cache>/<id>/package`: id, release, package, version, Debian release, arch).
+ */
 function fetchedKernels(): Fetched[] | string {
   const found: Fetched[] = [];
   for (const id of [...AMD64, ...ARM64]) {

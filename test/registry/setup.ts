@@ -1,7 +1,7 @@
 // The registry suite's global setup: a local registry (scripts/local-registry.mjs: verdaccio on 127.0.0.1, a free
 // port, no uplink) holding releases 0.1.0 and 0.2.0 (built from this repository's history) and this build, all
-// packed as published; and a folder of package manager commands (pnpm, yarn 1, bun: dev dependencies) for the tests' PATH.
-// Stopped, and everything removed, when the suite ends.
+// packed as published; and a folder of package manager commands (pnpm, yarn 1, bun: dev dependencies) for the tests'
+// PATH. Stopped, and everything removed, when the suite ends.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -10,17 +10,18 @@ import { loadTemplates } from '../../src/templates.js';
 const templates = loadTemplates();
 const VERSION = '9.8.7-test';
 
-// The contract's lists (docs/command-line.md, README's options), written out: a map, ordering or program the tables lost (or gained unreviewed) fails here.
-const SPEC_MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'] as const;
-const SPEC_ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const;
-const SPEC_PROGRAMS = [
+// The contract's lists (docs/command-line.md, README's options), written out: a map, ordering or program the tables
+// lost (or gained unreviewed) fails here.
+const CONTRACT_MAPS = ['array', 'per-cpu-array', 'hash', 'per-cpu-hash', 'lru-hash', 'lru-per-cpu-hash'] as const;
+const CONTRACT_ORDERINGS = ['relaxed', 'acquire', 'release', 'acqrel', 'seqcst'] as const;
+const CONTRACT_PROGRAMS = [
   ['kprobe', 'auto'],
   ['tracepoint', 'syscalls/sys_enter_execve'],
 ] as const;
 
-const combos: Options[] = SPEC_MAPS.flatMap((map) =>
-  SPEC_ORDERINGS.flatMap((ordering) =>
-    SPEC_PROGRAMS.map(([program, attach]) => ({
+const combos: Options[] = CONTRACT_MAPS.flatMap((map) =>
+  CONTRACT_ORDERINGS.flatMap((ordering) =>
+    CONTRACT_PROGRAMS.map(([program, attach]) => ({
       name: 'my-probe',
       map,
       ordering,
@@ -33,10 +34,10 @@ const combos: Options[] = SPEC_MAPS.flatMap((map) =>
 
 describe('planWorkspace', () => {
   it("the options' tables hold exactly the documented maps, orderings and programs, with their default targets", () => {
-    expect(MAPS).toEqual(SPEC_MAPS);
-    expect(ORDERINGS).toEqual(SPEC_ORDERINGS);
-    expect(PROGRAMS).toEqual(SPEC_PROGRAMS.map(([p]) => p));
-    for (const [program, attach] of SPEC_PROGRAMS) expect(programFacts[program].defaultAttach).toBe(attach);
+    expect(MAPS).toEqual(CONTRACT_MAPS);
+    expect(ORDERINGS).toEqual(CONTRACT_ORDERINGS);
+    expect(PROGRAMS).toEqual(CONTRACT_PROGRAMS.map(([p]) => p));
+    for (const [program, attach] of CONTRACT_PROGRAMS) expect(programFacts[program].defaultAttach).toBe(attach);
   });
 
   const reference = planWorkspace(combos[0], VERSION, templates).map((f) => f.path);
