@@ -82,6 +82,19 @@ describe.concurrent('git status', () => {
     expect(fs.existsSync(mark)).toBe(false);
   });
 
+  it('git not installed, in a work tree: exit 3, not "no repository"', async () => {
+    const ws = generate('no-git-installed');
+    fs.appendFileSync(path.join(ws, 'LICENSE-MIT'), 'uncommitted edit\n');
+    const before = state(ws);
+    for (const extra of [['--dry-run'], []]) {
+      // A PATH without git (the CLI runs on this Node, which needs none).
+      const r = await updateToNext(v, ws, extra, { PATH: makeTmp('no-git-path') });
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stderr).toContain(`is in the git work tree at ${ws}, but git cannot be run (spawn git ENOENT)`);
+      expect(state(ws)).toEqual(before);
+    }
+  });
+
   it('a dry run in a dirty tree predicts the real run: exit 3', async () => {
     const ws = generate('dirty-dry');
     fs.appendFileSync(path.join(ws, 'LICENSE-MIT'), 'uncommitted edit\n');
