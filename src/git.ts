@@ -45,13 +45,18 @@ export type WorkTreeStatus = { kind: 'no-repository' } | { kind: 'clean' } | { k
  * (NUL-separated, so any file name reads as itself); git failing in a directory that is in a work tree
  * is exit 3 with git's own first error line, git ended by a signal is 130. No repository (no `.git` at
  * or above `dir`) is an answer too. The repository's configuration cannot make the check run a command:
- * no fsmonitor hook, no hooks, no pager, no index refresh written back.
+ * no fsmonitor hook, no hooks, no filter driver of its own, no pager, no index refresh written back.
  */
 export async function workTreeStatus(
   dir: string,
   signal: AbortSignal,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<WorkTreeStatus> {
+  // A filter driver's clean command runs whenever git reads a file again to compare it (one newer than the
+  // index): those the repository's own configuration defines are switched off for the check.
+  const filtersOff = (await repositoryFilters(dir, signal)).flatMap((name) =>
+    ['clean=', 'process=', 'required=false'].flatMap((setting) => ['-c', `filter.${name}.${setting}`]),
+  );
   const status = await run(
     'git',
     [
@@ -61,6 +66,7 @@ export async function workTreeStatus(
       'core.fsmonitor=false',
       '-c',
       `core.hooksPath=${devNull}`,
+      ...filtersOff,
       'status',
       '--porcelain=v1',
       '-z',
@@ -99,6 +105,28 @@ export async function workTreeStatus(
 }
 
 const devNull = process.platform === 'win32' ? 'NUL' : '/dev/null';
+
+/**
+ * The filter drivers (`filter.<name>.*`) that the configuration of the repository around `dir` defines, in
+ * its own files (.git/config, config.worktree, and what they include); none when git cannot say. The user's
+ * global ones (git-lfs, say) are the user's choice and stay on.
+ */
+async function repositoryFilters(dir: string, signal: AbortSignal): Promise<string[]> {
+  const names = new Set<string>();
+  for (const scope of ['--local', '--worktree']) {
+    const r = await run('git', ['config', scope, '--includes', '--name-only', '-z', '--get-regexp', '^filter\\.'], {
+      cwd: dir,
+      signal,
+      env: { LC_ALL: 'C' },
+    });
+    if (r.code !== 0) continue; // 1: none; otherwise no repository, or one git refuses: git status will say
+    for (const key of r.stdout.split('\0')) {
+      const name = /^filter\.(.+)\.[^.]+$/s.exec(key)?.[1];
+      if (name) names.add(name);
+    }
+  }
+  return [...names];
+}
 
 /** The paths of `git status --porcelain=v1 -z` (a rename's original path follows it and is skipped). */
 function parsePorcelainZ(out: string): string[] {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTmp, show } from '../helpers/cli.js';
-import { NEXT, generate, git, makeVersions, state, updateToNext, type Versions } from '../helpers/update.js';
+import { NEXT, commitAll, generate, git, makeVersions, state, updateToNext, type Versions } from '../helpers/update.js';
 
 const isRoot = process.getuid?.() === 0;
 const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
@@ -80,6 +80,26 @@ describe.concurrent('git status', () => {
     const r = await updateToNext(v, ws);
     expect(r.code, show(r)).toBe(0);
     expect(fs.existsSync(mark)).toBe(false);
+  });
+
+  it("the repository's filter driver (a clean command git status would run to compare a file) never runs", async () => {
+    const ws = generate('filter');
+    const mark = path.join(path.dirname(ws), 'FILTER-RAN');
+    const filter = path.join(path.dirname(ws), 'filter.sh');
+    fs.writeFileSync(filter, `#!/bin/sh\ntouch ${JSON.stringify(mark)}\nexec cat\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(ws, '.gitattributes'), '* filter=team\n');
+    commitAll(ws);
+    git(ws, 'config', 'filter.team.clean', filter);
+    git(ws, 'config', 'filter.team.process', filter);
+    // Every file newer than the index: git must read each again to tell whether it changed.
+    const later = new Date(Date.now() + 60_000);
+    for (const f of Object.keys(state(ws))) fs.utimesSync(path.join(ws, f), later, later);
+    for (const extra of [['--dry-run'], []]) {
+      const r = await updateToNext(v, ws, extra);
+      expect(r.code, show(r)).toBe(0);
+      expect(fs.existsSync(mark), 'the filter ran').toBe(false);
+    }
+    expect(recordedVersion(ws)).toBe(NEXT);
   });
 
   it('git not installed, in a work tree: exit 3, not "no repository"', async () => {
