@@ -47,6 +47,23 @@ export default tseslint.config(
     },
   },
   {
+    // Every child process goes through run() (src/run.ts): execa, an argument array (never a shell string), a
+    // process group stopped as a whole, loaded only when a child runs (docs/architecture.md).
+    files: ['src/**'],
+    ignores: ['src/vendor/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['child_process', 'node:child_process', 'execa'].map((name) => ({
+            name,
+            message: 'Run a child process with run() from src/run.ts.',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // A --json report is read as the loose JSON it is.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
