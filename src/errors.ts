@@ -1,4 +1,5 @@
 // Failures that end a run with a documented exit code (docs/command-line.md, Exit codes).
+import os from 'node:os';
 import { mdCell } from './markdown.js';
 import { printable } from './validate.js';
 
@@ -109,4 +110,29 @@ export function osError(error: unknown, undone: string, at = osErrorCause(error)
   if (!os) return undefined;
   const where = at ? `Cannot write ${printable(at)}: ` : 'Cannot write the workspace: ';
   return new CliError(`${where}${os.cause} (${os.code}). ${undone}`, EXIT.unexpected, 'os');
+}
+
+/**
+ * An error from the operating system in this run's temporary folder: one sentence naming TMPDIR (where it is,
+ * and that it is the variable to change), never "the target". `doing`: what failed, e.g. "create a folder in".
+ */
+export function temporaryFolderError(doing: string, error: unknown): CliError {
+  const tmp = os.tmpdir();
+  const cause = osErrorCause(error);
+  return new CliError(
+    `Cannot ${doing} ${printable(tmp)} (TMPDIR${process.env.TMPDIR ? '' : ', the default'}): ` +
+      `${cause ? `${cause.cause} (${cause.code})` : String(error)}. Set TMPDIR to a writable folder. Nothing was changed.`,
+    EXIT.unexpected,
+    'os',
+  );
+}
+
+/** `fn`, which writes in this run's temporary folder: an error from the operating system there names TMPDIR. */
+export function inTemporaryFolder<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CliError || !osErrorCause(e)) throw e;
+    throw temporaryFolderError('write a temporary file in', e);
+  }
 }

@@ -3,7 +3,7 @@
 // endings are compared without regard to CRLF/LF and written back in the file's own (docs/update.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import { cancelled } from './errors.js';
+import { cancelled, inTemporaryFolder } from './errors.js';
 import { firstErrorLine } from './git.js';
 import { run } from './run.js';
 import { printable } from './validate.js';
@@ -76,12 +76,14 @@ export async function mergeFile(
   opts: { tmp: string; signal: AbortSignal },
 ): Promise<MergeOutcome> {
   const crlf = usesCrlf(ours);
-  const dir = fs.mkdtempSync(path.join(opts.tmp, 'merge-'));
+  const dir = inTemporaryFolder(() => fs.mkdtempSync(path.join(opts.tmp, 'merge-')));
   try {
     const [o, b, t] = ['ours', 'base', 'theirs'].map((n) => path.join(dir, n));
-    fs.writeFileSync(o, crlf ? toLf(ours) : ours);
-    fs.writeFileSync(b, base);
-    fs.writeFileSync(t, theirs);
+    inTemporaryFolder(() => {
+      fs.writeFileSync(o, crlf ? toLf(ours) : ours);
+      fs.writeFileSync(b, base);
+      fs.writeFileSync(t, theirs);
+    });
     const r = await run(
       'git',
       [

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_FILE, parseConfig, serializeConfig } from '../config-file.js';
 import { npmChildEnv } from '../package-manager.js';
-import { CliError, EXIT, cancelled, osErrorCause } from '../errors.js';
+import { CliError, EXIT, cancelled, inTemporaryFolder, temporaryFolderError } from '../errors.js';
 import { firstErrorLine } from '../git.js';
 import type { Options } from '../options.js';
 import { planWorkspace, templatesNeeded } from '../plan.js';
@@ -33,17 +33,10 @@ export function renderThisVersion(options: Options, version: string): Tree {
 
 /** A new folder in the temporary directory; an error names TMPDIR, not the workspace. */
 export function temporaryFolder(prefix: string): string {
-  const tmp = os.tmpdir();
   try {
-    return fs.mkdtempSync(path.join(tmp, prefix));
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   } catch (e) {
-    const cause = osErrorCause(e);
-    throw new CliError(
-      `Cannot create a temporary folder in ${printable(tmp)} (TMPDIR${process.env.TMPDIR ? '' : ', the default'}): ` +
-        `${cause ? `${cause.cause} (${cause.code})` : String(e)}. Set TMPDIR to a writable folder. Nothing was changed.`,
-      EXIT.unexpected,
-      'os',
-    );
+    throw temporaryFolderError('create a temporary folder in', e);
   }
 }
 
@@ -89,7 +82,7 @@ async function tarball(version: string, source: ReleaseSource): Promise<string> 
     if (st?.isFile()) return file;
     if (st) throw failure(version, `${printable(file)} is not a regular file`);
   }
-  const dest = fs.mkdtempSync(path.join(source.tmp, 'pack-'));
+  const dest = inTemporaryFolder(() => fs.mkdtempSync(path.join(source.tmp, 'pack-')));
   const env = npmChildEnv(Object.fromEntries(Object.entries(process.env).filter(([k]) => !OUR_NPM_RUN.test(k))));
   const [npm, pre] = npmCommand();
   const r = await run(
@@ -136,7 +129,7 @@ export interface Release {
 /** The release `version`: its tarball fetched (or taken from the packages folder) and unpacked, its bin found. */
 export async function openRelease(version: string, source: ReleaseSource): Promise<Release> {
   const tgz = await tarball(version, source);
-  const unpacked = fs.mkdtempSync(path.join(source.tmp, 'release-'));
+  const unpacked = inTemporaryFolder(() => fs.mkdtempSync(path.join(source.tmp, 'release-')));
   const tar = await run('tar', ['-x', '-z', '-f', tgz, '-C', unpacked, '--no-same-owner'], {
     cwd: source.tmp,
     signal: source.signal,
@@ -171,9 +164,9 @@ export async function openRelease(version: string, source: ReleaseSource): Promi
 
 /** Runs the release's `bin` and reads what it generated for `options`. */
 async function renderWith(bin: string, version: string, options: Options, source: ReleaseSource): Promise<Tree> {
-  const work = fs.mkdtempSync(path.join(source.tmp, 'render-'));
+  const work = inTemporaryFolder(() => fs.mkdtempSync(path.join(source.tmp, 'render-')));
   const config = path.join(work, CONFIG_FILE);
-  fs.writeFileSync(config, serializeConfig(options, version));
+  inTemporaryFolder(() => fs.writeFileSync(config, serializeConfig(options, version)));
   const out = path.join(work, 'workspace');
   // Run as a plain program, not under npm: none of npm's variables (they describe our own run).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));

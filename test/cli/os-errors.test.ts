@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, makeTmp, parseJson, runCli, show, snapshot } from '../helpers/cli.js';
+import { commitAll, generate, state } from '../helpers/update.js';
 
 const STACK_LINE = /^\s+at .+[:(]/m;
 
@@ -91,6 +92,15 @@ afterAll(() => {
   }
 });
 
+/** Fills the file system at `dir`: a run can make directories there, but not write a byte. */
+function fill(dir: string): void {
+  try {
+    fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(1 << 20));
+  } catch (e) {
+    expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+  }
+}
+
 /** A fresh tmpfs mounted with `options`, or why it cannot be (then the test skips with that reason). */
 function tmpfs(options: string): { dir: string } | { why: string } {
   if (!isRoot) return { why: 'mounting a tmpfs needs root (CI runs as root)' };
@@ -105,6 +115,24 @@ function tmpfs(options: string): { dir: string } | { why: string } {
 }
 
 describe.concurrent('an OS error on a real file system', () => {
+  it('--update with a full TMPDIR: one sentence naming TMPDIR, not the target; the workspace unchanged', async (ctx) => {
+    const mount = tmpfs('size=64k');
+    if ('why' in mount) return ctx.skip(mount.why);
+    fill(mount.dir);
+    const ws = generate('full-tmpdir');
+    // An edit in a file the new map changes too: the update merges it, in its temporary folder.
+    fs.appendFileSync(path.join(ws, 'team-ebpf/src/map.rs'), "// the team's note\n");
+    commitAll(ws);
+    const before = state(ws);
+    const result = await runCli(['--update', '--map', 'hash'], { cwd: ws, env: { TMPDIR: mount.dir } });
+    expect(result.code, show(result)).toBe(1);
+    expect(result.stderr).toBe(
+      `✖ Cannot write a temporary file in ${mount.dir} (TMPDIR): no space left on the device (ENOSPC). ` +
+        'Set TMPDIR to a writable folder. Nothing was changed.\n',
+    );
+    expect(state(ws)).toEqual(before);
+  });
+
   it('a read-only file system: exit 1, one sentence naming the path and the cause, nothing changed', async (ctx) => {
     const mount = tmpfs('ro,size=64k');
     if ('why' in mount) return ctx.skip(mount.why);
@@ -125,13 +153,7 @@ describe.concurrent('an OS error on a real file system', () => {
   it('a full file system: exit 1, one sentence, and what was written so far is removed again', async (ctx) => {
     const mount = tmpfs('size=64k');
     if ('why' in mount) return ctx.skip(mount.why);
-    // Fill it: the run can make directories but not write a byte.
-    const filler = path.join(mount.dir, 'filler');
-    try {
-      fs.writeFileSync(filler, Buffer.alloc(1 << 20));
-    } catch (e) {
-      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    }
+    fill(mount.dir);
     fs.mkdirSync(path.join(mount.dir, 'probe')); // an existing empty directory: it must stay, empty
     const before = snapshot(mount.dir);
     const target = path.join(mount.dir, 'probe');
