@@ -53,19 +53,14 @@ export async function workTreeStatus(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<WorkTreeStatus> {
   // A filter driver's clean command runs whenever git reads a file again to compare it (one newer than the
-  // index): those the repository's own configuration defines are switched off for the check.
+  // index): those the repository's own configuration (or a submodule's) defines are switched off for the check.
   const filtersOff = (await repositoryFilters(dir, signal)).flatMap((name) =>
     ['clean=', 'process=', 'required=false'].flatMap((setting) => ['-c', `filter.${name}.${setting}`]),
   );
   const status = await run(
     'git',
     [
-      '--no-pager',
-      '--no-optional-locks',
-      '-c',
-      'core.fsmonitor=false',
-      '-c',
-      `core.hooksPath=${devNull}`,
+      ...NO_COMMANDS,
       ...filtersOff,
       'status',
       '--porcelain=v1',
@@ -106,24 +101,38 @@ export async function workTreeStatus(
 
 const devNull = process.platform === 'win32' ? 'NUL' : '/dev/null';
 
+/** git's options so that the repository's configuration runs no command: no fsmonitor hook, hooks or pager. */
+const NO_COMMANDS = [
+  '--no-pager',
+  '--no-optional-locks',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  `core.hooksPath=${devNull}`,
+];
+
 /**
  * The filter drivers (`filter.<name>.*`) that the configuration of the repository around `dir` defines, in
- * its own files (.git/config, config.worktree, and what they include); none when git cannot say. The user's
+ * its own files (.git/config, config.worktree, and what they include), and those of the submodules below
+ * `dir` (git status looks into them, passing our `-c` settings on); none when git cannot say. The user's
  * global ones (git-lfs, say) are the user's choice and stay on.
  */
-async function repositoryFilters(dir: string, signal: AbortSignal): Promise<string[]> {
-  const names = new Set<string>();
+async function repositoryFilters(dir: string, signal: AbortSignal, names = new Set<string>()): Promise<string[]> {
+  const git = (...args: string[]) => run('git', [...NO_COMMANDS, ...args], { cwd: dir, signal, env: { LC_ALL: 'C' } });
   for (const scope of ['--local', '--worktree']) {
-    const r = await run('git', ['config', scope, '--includes', '--name-only', '-z', '--get-regexp', '^filter\\.'], {
-      cwd: dir,
-      signal,
-      env: { LC_ALL: 'C' },
-    });
+    const r = await git('config', scope, '--includes', '--name-only', '-z', '--get-regexp', '^filter\\.');
     if (r.code !== 0) continue; // 1: none; otherwise no repository, or one git refuses: git status will say
     for (const key of r.stdout.split('\0')) {
       const name = /^filter\.(.+)\.[^.]+$/s.exec(key)?.[1];
       if (name) names.add(name);
     }
+  }
+  // The submodules: gitlinks (mode 160000) in the index, each checked out in a directory of its own.
+  const index = await git('ls-files', '--stage', '-z', '--', '.');
+  for (const entry of index.code === 0 ? index.stdout.split('\0') : []) {
+    const m = /^160000 [0-9a-f]+ \d\t(.+)$/s.exec(entry);
+    const sub = m && path.join(dir, m[1]);
+    if (sub && existsSync(path.join(sub, '.git'))) await repositoryFilters(sub, signal, names);
   }
   return [...names];
 }

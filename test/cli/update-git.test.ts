@@ -102,6 +102,27 @@ describe.concurrent('git status', () => {
     expect(recordedVersion(ws)).toBe(NEXT);
   });
 
+  it("a submodule's own filter driver never runs either (git status looks into submodules)", async () => {
+    const ws = generate('submodule-filter');
+    const shared = path.join(path.dirname(ws), 'shared');
+    fs.mkdirSync(shared);
+    git(shared, 'init', '-q');
+    fs.writeFileSync(path.join(shared, '.gitattributes'), '* filter=shared\n');
+    fs.writeFileSync(path.join(shared, 'notes.md'), 'shared notes\n');
+    commitAll(shared);
+    git(ws, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', shared, 'vendored');
+    commitAll(ws);
+    const mark = path.join(path.dirname(ws), 'FILTER-RAN');
+    const filter = path.join(path.dirname(ws), 'filter.sh');
+    fs.writeFileSync(filter, `#!/bin/sh\ntouch ${JSON.stringify(mark)}\nexec cat\n`, { mode: 0o755 });
+    git(path.join(ws, 'vendored'), 'config', 'filter.shared.clean', filter);
+    const later = new Date(Date.now() + 60_000);
+    for (const f of ['notes.md', '.gitattributes']) fs.utimesSync(path.join(ws, 'vendored', f), later, later);
+    const r = await updateToNext(v, ws, ['--dry-run']);
+    expect(r.code, show(r)).toBe(0);
+    expect(fs.existsSync(mark), 'the filter ran').toBe(false);
+  });
+
   it('git not installed, in a work tree: exit 3, not "no repository"', async () => {
     const ws = generate('no-git-installed');
     fs.appendFileSync(path.join(ws, 'LICENSE-MIT'), 'uncommitted edit\n');
