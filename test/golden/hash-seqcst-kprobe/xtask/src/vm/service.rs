@@ -192,7 +192,28 @@ fn least(steps: &Steps) -> Least {
     let (none, held): (Vec<_>, Vec<_>) = runs
         .into_iter()
         .partition(|(what, _)| what.ends_with(" none"));
-    let named = step.lines.iter().any(|l| l.contains("missing CAP_"));
+    // The run with no capability prints between the run before it and its own `= ` line; it
+    // must name missing each capability the run before held (an earlier run's "missing" line,
+    // a tracepoint's for tracefs, says nothing about it).
+    let end = step.lines.iter().rposition(|l| l.ends_with(" none exit 4"));
+    let start = end.and_then(|end| step.lines[..end].iter().rposition(|l| l.starts_with("= ")));
+    let output = match (start, end) {
+        (Some(start), Some(end)) => &step.lines[start + 1..end],
+        _ => &[][..],
+    };
+    let set = held
+        .last()
+        .and_then(|(what, _)| what.split_once(' '))
+        .map(|(_, caps)| caps);
+    let named = set.is_some_and(|caps| {
+        caps.split(',').all(|cap| {
+            let missing = format!(
+                "missing CAP_{}:",
+                cap.trim_start_matches('+').to_uppercase()
+            );
+            output.iter().any(|l| l.contains(&missing))
+        })
+    });
     let listed = |runs: &[(&str, &str)]| {
         let runs: Vec<String> = runs
             .iter()
@@ -238,6 +259,7 @@ mod tests {
         "= 3 +sys_admin exit 0",
         "= 2 +bpf,+perfmon exit 0",
         "hint: missing CAP_BPF: BPF maps and programs",
+        "      missing CAP_PERFMON: tracing programs and perf events",
         "= 2 none exit 4",
     ];
 
@@ -252,6 +274,28 @@ mod tests {
         ];
         assert_eq!(judged.least, Least::Ran(least));
         assert!(!judged.failed());
+    }
+
+    #[test]
+    fn a_tracepoint_with_no_capability_is_refused_naming_all_three() {
+        let least: &[&str] = &[
+            "hint: missing CAP_DAC_READ_SEARCH: reading tracefs",
+            "= 3 +sys_admin,+dac_read_search exit 0",
+            "hint: missing CAP_DAC_READ_SEARCH: reading tracefs",
+            "= 2 +bpf,+perfmon,+dac_read_search exit 0",
+            "hint: missing CAP_BPF: BPF maps and programs",
+            "      missing CAP_PERFMON: tracing programs and perf events",
+            "      missing CAP_DAC_READ_SEARCH: reading tracefs",
+            "= 2 none exit 4",
+        ];
+        let ran = vec![
+            "paranoid 3 +sys_admin,+dac_read_search".to_owned(),
+            "paranoid 2 +bpf,+perfmon,+dac_read_search".to_owned(),
+        ];
+        assert_eq!(
+            judge(&console(&[("least", least, 0)])).least,
+            Least::Ran(ran)
+        );
     }
 
     #[test]
@@ -302,6 +346,27 @@ mod tests {
         let unnamed: &[&str] = &["= 2 +bpf,+perfmon exit 0", "= 2 none exit 4"];
         assert!(matches!(
             judge(&console(&[("least", unnamed, 0)])).least,
+            Least::Failed(_)
+        ));
+        // A tracepoint's first run names CAP_DAC_READ_SEARCH missing (then gets it): that is
+        // not the run with no capability naming what it lacks.
+        let named_earlier: &[&str] = &[
+            "hint: missing CAP_DAC_READ_SEARCH: reading tracefs",
+            "= 2 +bpf,+perfmon,+dac_read_search exit 0",
+            "= 2 none exit 4",
+        ];
+        assert!(matches!(
+            judge(&console(&[("least", named_earlier, 0)])).least,
+            Least::Failed(_)
+        ));
+        // With no capability, each one of the set that ran must be named missing.
+        let one_named: &[&str] = &[
+            "= 2 +bpf,+perfmon,+dac_read_search exit 0",
+            "hint: missing CAP_BPF: BPF maps and programs",
+            "= 2 none exit 4",
+        ];
+        assert!(matches!(
+            judge(&console(&[("least", one_named, 0)])).least,
             Least::Failed(_)
         ));
         let elsewhere: &[&str] = &["= no setpriv for this architecture"];
