@@ -1,8 +1,9 @@
-// `cargo xtask vm` and `cargo xtask build --target` of a generated workspace, with nothing beyond rustup's stable
-// Rust (docs/kernels.md): the xtask's own unit tests (the VM's verdict as a pure function: an exact count, a double
-// count, a short count, a reset, a rejection, a crash, a timeout; --service's pin and least privilege; the host
-// checked before any tool; kernel image headers), and the built xtask run with a PATH that lacks QEMU, busybox, the cross linker and Rust, so that each
-// refusal names what is missing and the command that installs it. Booting kernels is test/real/kernel-matrix.test.ts.
+// `cargo xtask vm` and `cargo xtask build --target` of a generated workspace, with nothing beyond rustup's stable Rust
+// (docs/kernels.md): the xtask's own unit tests (the VM's verdict as a pure function: an exact count, a double count, a
+// short count, a reset, a rejection, a crash, a timeout; --service's pin and least privilege; the host checked before
+// any tool; kernel image headers; install's note where perf_event_paranoid is above 2), and the built xtask run with a
+// PATH that lacks QEMU, busybox, the cross linker and Rust, so that each refusal names what is missing and the command
+// that installs it. Booting kernels is test/real/kernel-matrix.test.ts.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,6 +98,7 @@ describe.skipIf(!hasCargo)('cargo xtask vm and build --target', () => {
       'vm::service::tests::pinned_links_count_while_no_loader_runs',
       'vm::service::tests::least_privilege_fails_when_the_set_is_refused_or_none_is_accepted',
       'vm::service::tests::a_tracepoint_with_no_capability_is_refused_naming_all_three',
+      'install::tests::above_paranoid_2_says_what_the_unit_lacks_and_both_ways_out',
       'arch::tests::elf_headers',
     ])
       expect(r.stdout).toMatch(passed(name));

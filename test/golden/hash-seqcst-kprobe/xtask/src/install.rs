@@ -84,7 +84,11 @@ pub fn run(args: &[String]) -> u8 {
     println!("installed {} and {}", bin.display(), service.display());
     if destdir.is_none() {
         println!("start it: sudo systemctl enable --now {name}");
-        perf_event_note(&name);
+        let paranoid = fs::read_to_string("/proc/sys/kernel/perf_event_paranoid");
+        let level = paranoid.ok().and_then(|level| level.trim().parse().ok());
+        if let Some(note) = level.and_then(|level| perf_event_note(&name, level)) {
+            println!("{note}");
+        }
     }
     exit::OK
 }
@@ -102,20 +106,47 @@ fn privileged(program: &str) -> Command {
 }
 
 /// Above 2 (Debian's and Ubuntu's default), `perf_event_open` needs `CAP_SYS_ADMIN`, which the unit
-/// does not grant: says so, with both ways out.
-fn perf_event_note(name: &str) {
-    let paranoid = fs::read_to_string("/proc/sys/kernel/perf_event_paranoid").unwrap_or_default();
-    let Ok(level) = paranoid.trim().parse::<i32>() else {
-        return;
-    };
-    if level > 2 {
-        println!(
+/// does not grant: what to say then, with both ways out.
+fn perf_event_note(name: &str, level: i32) -> Option<String> {
+    (level > 2).then(|| {
+        format!(
             "note: kernel.perf_event_paranoid is {level} here, above 2: perf_event_open then needs \
              CAP_SYS_ADMIN, which {name}.service does not grant. Either let CAP_PERFMON do, for \
              every program on this machine:\n  \
              echo kernel.perf_event_paranoid=2 | sudo tee /etc/sysctl.d/60-perf-event.conf && sudo sysctl --system\n\
              or grant {name} CAP_SYS_ADMIN: `sudo systemctl edit {name}` and add, under [Service],\n  \
              AmbientCapabilities=CAP_SYS_ADMIN\n  CapabilityBoundingSet=CAP_SYS_ADMIN"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::perf_event_note;
+
+    #[test]
+    fn above_paranoid_2_says_what_the_unit_lacks_and_both_ways_out() {
+        let note = perf_event_note("probe", 3).unwrap();
+        assert!(
+            note.starts_with("note: kernel.perf_event_paranoid is 3 here, above 2"),
+            "{note}"
         );
+        let lines: Vec<_> = note.lines().map(str::trim).collect();
+        // The sysctl, for the whole machine; or the unit's drop-in.
+        let sysctl = "echo kernel.perf_event_paranoid=2 | sudo tee /etc/sysctl.d/60-perf-event.conf \
+                      && sudo sysctl --system";
+        assert!(lines.contains(&sysctl), "{note}");
+        assert!(note.contains("`sudo systemctl edit probe`"), "{note}");
+        assert!(
+            lines.contains(&"AmbientCapabilities=CAP_SYS_ADMIN"),
+            "{note}"
+        );
+        assert!(
+            lines.contains(&"CapabilityBoundingSet=CAP_SYS_ADMIN"),
+            "{note}"
+        );
+        // At upstream's levels, CAP_BPF and CAP_PERFMON do: nothing to say.
+        assert_eq!(perf_event_note("probe", 2), None);
+        assert_eq!(perf_event_note("probe", -1), None);
     }
 }
