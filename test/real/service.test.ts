@@ -222,6 +222,23 @@ describe.skipIf(Boolean(skipReason))("the loader as a service, on this machine's
       expect(continued, show(second)).toBeGreaterThanOrEqual(firstTotal + 200);
     });
 
+    it('without DIR, --pin and --unpin use /sys/fs/bpf/<crate>', () => {
+      const dir = path.join(BPFFS, tp.name);
+      sh(loader, ['--unpin'], '/');
+      try {
+        const pinned = sh(loader, ['--pin', '--selftest', '10'], '/', { PATH: '/bin' });
+        expect(pinned.status, show(pinned)).toBe(0);
+        expect(pinned.stdout).toMatch(new RegExp(`^pinned: the count at ${dir}/COUNTER$`, 'm'));
+        expect(existsSync(path.join(dir, 'COUNTER'))).toBe(true);
+        const unpinned = sh(loader, ['--unpin'], '/');
+        expect(unpinned.status, show(unpinned)).toBe(0);
+        expect(unpinned.stdout).toMatch(new RegExp(`^unpinned ${dir}: .*the count \\(\\d+\\) removed`, 'm'));
+        expect(existsSync(dir)).toBe(false);
+      } finally {
+        sh(loader, ['--unpin'], '/');
+      }
+    });
+
     it('refuses a directory that is not on bpffs, with the command that mounts one, and mounts nothing', () => {
       const dir = tempDir('not-bpffs');
       const mounts = readFileSync('/proc/mounts', 'utf8');
