@@ -3,7 +3,7 @@
 // the package manager set and the arguments it passed (docs/command-line.md, "Package managers").
 import { usageError } from './errors.js';
 import { CONFIG_FLAG, OPTIONS, SWITCHES, type Switches } from './options.js';
-import { shown } from './validate.js';
+import { printable, shown } from './validate.js';
 
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
 
@@ -64,9 +64,15 @@ export function npmChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_config_/i.test(k)));
 }
 
-/** Quotes an argument for a POSIX shell when it needs it. */
+/**
+ * Quotes an argument for a POSIX shell when it needs it. One that holds a control character is written in
+ * bash's and zsh's `$'…'` form, its escapes spelled out: printed raw, the character would act on the terminal.
+ */
 export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./@%+=:,-]+$/.test(arg)) return arg;
+  const escaped = arg.replace(/[\\']/g, '\\$&');
+  const spelled = printable(escaped);
+  return spelled === escaped ? `'${arg.replace(/'/g, `'\\''`)}'` : `$'${spelled}'`;
 }
 
 /**

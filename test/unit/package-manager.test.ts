@@ -2,9 +2,10 @@
 // what npm swallowed. The environments are literal copies of what npm 11.19, pnpm 10.34 and 12.26, yarn 1.22
 // and bun 1.4 set for a create-* package they ran (captured with a package that prints its argv and npm_*
 // variables, published to a local registry); test/registry/ runs the same command lines for real.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { adviceCommand, launch, npmChildEnv, packageManagerArgs } from '../../src/package-manager.js';
+import { adviceCommand, launch, npmChildEnv, packageManagerArgs, shellQuote } from '../../src/package-manager.js';
 import { resolve, type Host, type Plan, type ResolveInput } from '../../src/resolve.js';
 import type { NameRules } from '../../src/validate.js';
 
@@ -369,5 +370,27 @@ describe('--help speaks the language of the package manager that ran us', () => 
   ])('its examples too: %j', async (env, example) => {
     const plan = await run(['--help'], env);
     expect(plan.kind === 'help' && plan.text.split('\n')).toContain(`  ${example}`);
+  });
+});
+
+describe('arguments in printed commands', () => {
+  // What the user copies: bash must read each back as the argument itself, and no control character may reach
+  // the terminal raw (a directory or a --config path is the user's, or a repository's, string).
+  const cases: [arg: string, printed: string][] = [
+    ['my-probe', 'my-probe'],
+    ['my probe', "'my probe'"],
+    ["it's", "'it'\\''s'"],
+    ['a\x1b[2Jb', "$'a\\x1b[2Jb'"],
+    ["new\nline's \\", "$'new\\nline\\'s \\\\'"],
+    ['\u202eevil', "$'\\u202eevil'"],
+  ];
+  it.each(cases)('%j is printed as %s', (arg, printed) => {
+    expect(shellQuote(arg)).toBe(printed);
+  });
+  it.each(cases)('bash reads %j back from it', (arg) => {
+    // bash reads \u escapes in a UTF-8 locale.
+    const env = { ...process.env, LC_ALL: 'C.UTF-8' };
+    const r = spawnSync('bash', ['-c', `printf %s ${shellQuote(arg)}`], { encoding: 'utf8', env });
+    expect(r.stdout).toBe(arg);
   });
 });
