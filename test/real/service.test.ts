@@ -196,6 +196,31 @@ describe.skipIf(Boolean(skipReason))("the loader as a service, on this machine's
     });
   });
 
+  describe('--pin without search access', () => {
+    // bpffs mounted mode 0700 (as systemd mounts /sys/fs/bpf), holding the user's own directory (as the unit's
+    // ExecStartPre makes it): what is missing is CAP_DAC_READ_SEARCH, not the directory.
+    it('in a bpffs it may not search: exit 4, the error names CAP_DAC_READ_SEARCH, not a directory to make', () => {
+      const dir = tempDir('bpffs-0700');
+      spawnSync('chmod', ['755', dir]);
+      const mnt = path.join(dir, 'bpf');
+      mkdirSync(mnt);
+      const mounted = spawnSync('mount', ['-t', 'bpf', '-o', 'mode=0700', 'bpf', mnt], { encoding: 'utf8' });
+      expect(mounted.status, mounted.stderr).toBe(0);
+      try {
+        const pins = path.join(mnt, 'pins');
+        expect(spawnSync('install', ['-d', '-o', NOBODY, '-g', NOBODY, pins]).status).toBe(0);
+        const caps = tracepointCaps().filter((c) => c !== 'dac_read_search');
+        const r = asNobody(nobodyLoader, caps, ['--pin', pins, '--selftest', '10']);
+        expect(r.status, show(r)).toBe(4);
+        const error = r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+        expect(error, show(r)).toContain(`cannot reach ${pins} (searching ${mnt} needs CAP_DAC_READ_SEARCH)`);
+        expect(r.stderr, show(r)).not.toContain('install -d');
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    });
+  });
+
   describe('--pin and --unpin', () => {
     const pinDir = path.join(BPFFS, 'caa-service-test');
     afterAll(() => {

@@ -57,14 +57,23 @@ impl PinArgs {
         let Some(dir) = &self.pin else {
             return Ok(None);
         };
-        on_bpffs(dir.parent().unwrap_or(dir))?;
+        let parent = dir.parent().unwrap_or(dir);
+        on_bpffs(parent)?;
         if let Err(err) = fs::create_dir(dir) {
             if err.kind() != io::ErrorKind::AlreadyExists {
-                let make = format!("sudo install -d -o $(id -un) {}", dir.display());
-                return Err(err).context(format!(
-                    "cannot make {} (make it with: {make})",
-                    dir.display()
-                ));
+                // No search access to the parent (a bpffs mounted mode 0700, as systemd mounts
+                // /sys/fs/bpf): DIR may be there already, and what is missing is the search.
+                let unsearchable = fs::symlink_metadata(dir)
+                    .is_err_and(|err| err.kind() == io::ErrorKind::PermissionDenied);
+                let context = if unsearchable {
+                    let search = Capability::DacReadSearch;
+                    let (dir, parent) = (dir.display(), parent.display());
+                    format!("cannot reach {dir} (searching {parent} needs {search})")
+                } else {
+                    let make = format!("sudo install -d -o $(id -un) {}", dir.display());
+                    format!("cannot make {} (make it with: {make})", dir.display())
+                };
+                return Err(err).context(context);
             }
         }
         on_bpffs(dir)?;
