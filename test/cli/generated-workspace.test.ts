@@ -236,6 +236,21 @@ describe.each(combos)('$map + $ordering ($program)', (c) => {
     expect(c.rustfmt!.code, c.rustfmt!.out).toBe(0);
   });
 
+  // The Rust an Aya maintainer would write (docs/generated-workspace.md): no device that keeps braces away from a
+  // template engine or squeezes lines under a budget.
+  it('has no template artefacts and no line-squeezing devices in its Rust', () => {
+    for (const file of filesIn(c.dir).filter((f) => f.endsWith('.rs'))) {
+      const rust = code(read(c, file));
+      expect(rust, file).not.toMatch(/rustfmt::skip/);
+      expect(rust, file).not.toMatch(/\bconst (OPEN|CLOSE)\s*:\s*char\b/);
+      expect(rust, file).not.toMatch(/\bmatch \(\) \{/);
+      // Two bindings from a tuple written for the purpose: `let (a, b) = (x, y);` is two lets.
+      expect(rust, file).not.toMatch(/^\s*let \(\s*\w+\s*,\s*\w+\s*\)\s*=\s*\([^;]*\);$/m);
+      // A tuple alias is read by position (`row.0`); a record is a struct with named fields.
+      expect(rust, file).not.toMatch(/^\s*(pub(\(\w+\))? )?type \w+(<[^>]*>)? = \(/m);
+    }
+  });
+
   it.skipIf(!hasCargo)('has manifests cargo accepts offline', () => {
     const meta = c.metadata!;
     expect(meta.code, meta.out).toBe(0);

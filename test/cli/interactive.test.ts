@@ -59,7 +59,6 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(screen).toContain('Wrote');
   });
 
-  // Item 9.
   it('for a per-CPU map, every ordering choice says it is recorded only, none describes an atomic', async () => {
     const cwd = makeTmp('pty-percpu');
     const pty = start(['probe', '--program', 'kprobe', '--no-git'], { cwd });
@@ -84,7 +83,6 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(readToml(path.join(cwd, 'probe'))).toMatchObject({ map: 'per-cpu-hash', ordering: 'seqcst' });
   });
 
-  // Item 7.
   it('--attach sched/sched_switch without --program: the program is never asked, a tracepoint is generated', async () => {
     const cwd = makeTmp('pty-attach');
     const pty = start(['probe', '--attach', 'sched/sched_switch', '--no-git'], { cwd });
@@ -113,7 +111,7 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(readToml(path.join(cwd, '123'))).toMatchObject({ name: 'good-probe' });
   });
 
-  // Item 15: a validation message longer than the terminal is cut to one line (prompts draws it below
+  // A validation message longer than the terminal is cut to one line (prompts draws it below
   // the input as "› message" and redraws only that many lines: a wrapped one leaves fragments behind).
   it('on a 40-column terminal, a long validation message at the name prompt fits one line', async () => {
     const cwd = makeTmp('pty-name-40');
@@ -134,7 +132,6 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(messages, JSON.stringify(raw)).toContainEqual(expect.stringMatching(/^› crate name "fn" is a Rust keyword/));
   });
 
-  // Item 8.
   it('the "not empty" question comes right after the directory; cancel (the default) is exit 3, nothing changed', async () => {
     const cwd = makeTmp('pty-overwrite');
     fs.mkdirSync(path.join(cwd, 'probe'));
@@ -170,7 +167,6 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(fs.readFileSync(path.join(cwd, 'probe', backups[0], 'Cargo.toml'), 'utf8')).toBe('mine\n');
   });
 
-  // Item 10.
   it('Ctrl-U typed at the directory prompt is refused with a message, never put in a directory name', async () => {
     const cwd = makeTmp('pty-ctrl-u');
     const pty = start(NO_ASKED_OPTIONS, { cwd });
@@ -225,7 +221,7 @@ describe.skipIf(noPty).concurrent(`on a terminal${noPty ? ` (skipped: ${noPty})`
     expect(readToml(path.join(cwd, 'aya-atomic-counter')).name).toBe('aya-atomic-counter');
   });
 
-  // Item 11: the prompts draw in colour on a terminal, and in none with NO_COLOR or --no-color.
+  // The prompts draw in colour on a terminal, and in none with NO_COLOR or --no-color.
   const promptsRaw = async (args: string[], env = {}) => {
     const pty = start(['probe', ...args], { cwd: makeTmp('pty-color'), env });
     await pty.waitFor('lru-per-cpu-hash'); // the map question, fully drawn

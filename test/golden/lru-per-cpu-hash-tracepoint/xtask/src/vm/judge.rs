@@ -88,7 +88,8 @@ pub fn judge(console: &str, timed_out: bool, expected: &Expected) -> Judgement {
     let last = |lines: &[&str]| lines.last().unwrap_or(&"no output").to_string();
     let observed = steps.observed();
     let jit = steps.jit();
-    let (check, selftest) = (steps.get("check"), steps.get("selftest"));
+    let check = steps.get("check");
+    let selftest = steps.get("selftest");
     let (verdict, detail) = if let Some(crash) = console.lines().find_map(crash) {
         (Verdict::VmCrashed, crash.trim().to_owned())
     } else if timed_out {
