@@ -54,6 +54,41 @@ pub fn judge(before: u64, after: u64, runs: u64, exact: bool) -> Verdict {
     }
 }
 
+impl Verdict {
+    /// What the counter did, as the `observed:` line shows it.
+    fn observed(&self) -> String {
+        match self {
+            Self::Counted { observed } | Self::Short { observed } | Self::Over { observed } => {
+                observed.to_string()
+            }
+            Self::Reset { before, after } => format!("reset, from {before} to {after}"),
+        }
+    }
+
+    /// The `ok:` line, or the error that ends the loader with exit 6 (`Failure::Selftest`).
+    fn into_result(self, runs: u64, exact: bool) -> anyhow::Result<String> {
+        let failure = match self {
+            Self::Counted { .. } if exact => {
+                return Ok(format!("the counter grew by exactly {runs}"));
+            }
+            Self::Counted { .. } => {
+                let why = "other processes' execve count too";
+                return Ok(format!("the counter grew by at least {runs} ({why})"));
+            }
+            Self::Short { observed } => {
+                anyhow!("the counter grew by {observed} < {runs}: updates lost, or execve not seen")
+            }
+            Self::Over { observed } => {
+                anyhow!("the counter grew by {observed} > {runs}: counted twice, or another execve")
+            }
+            Self::Reset { before, after } => {
+                anyhow!("the counter went down from {before} to {after}: it was reset")
+            }
+        };
+        Err(failure.context(Failure::Selftest))
+    }
+}
+
 pub fn run(counter: &Map, options: &SelftestArgs, attached: &str) -> anyhow::Result<()> {
     let runs = options.runs.unwrap_or_default();
     // By its path: a search of PATH would make one execve per directory it tries.
@@ -75,32 +110,10 @@ pub fn run(counter: &Map, options: &SelftestArgs, attached: &str) -> anyhow::Res
     println!(
         "expected: {at_least} {runs} (ran `true` {runs} times, {threads} threads, {elapsed:.2?})"
     );
-    let failure = match judge(before, after, runs, options.exact) {
-        Verdict::Counted { observed } => {
-            println!("observed: {observed}");
-            if options.exact {
-                println!("ok: the counter grew by exactly {runs}");
-            } else {
-                println!(
-                    "ok: the counter grew by at least {runs} (other processes' execve count too)"
-                );
-            }
-            return Ok(());
-        }
-        Verdict::Short { observed } => {
-            println!("observed: {observed}");
-            anyhow!("the counter grew by {observed} < {runs}: updates lost, or execve not seen")
-        }
-        Verdict::Over { observed } => {
-            println!("observed: {observed}");
-            anyhow!("the counter grew by {observed} > {runs}: counted twice, or another execve")
-        }
-        Verdict::Reset { before, after } => {
-            println!("observed: reset, from {before} to {after}");
-            anyhow!("the counter went down from {before} to {after}: it was reset")
-        }
-    };
-    Err(failure.context(Failure::Selftest))
+    let verdict = judge(before, after, runs, options.exact);
+    println!("observed: {}", verdict.observed());
+    println!("ok: {}", verdict.into_result(runs, options.exact)?);
+    Ok(())
 }
 
 /// Runs `true` `runs` times in all, from one thread per CPU in `cpus`, each pinned to its CPU
@@ -135,6 +148,7 @@ fn run_true(true_path: &Path, runs: u64, cpus: &[usize]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::{Verdict, judge};
+    use crate::exit::Failure;
 
     #[test]
     fn counts_at_least_the_runs_on_a_host() {
@@ -180,5 +194,33 @@ mod tests {
         };
         assert_eq!(judge(500, 20, 10, false), reset);
         assert_eq!(judge(500, 20, 10, true), reset);
+    }
+
+    #[test]
+    fn only_a_counted_verdict_passes_and_a_failed_one_is_exit_6() {
+        let ok = Verdict::Counted { observed: 1000 }.into_result(1000, true);
+        assert_eq!(ok.unwrap(), "the counter grew by exactly 1000");
+        let ok = Verdict::Counted { observed: 1003 }.into_result(1000, false);
+        let host = "the counter grew by at least 1000 (other processes' execve count too)";
+        assert_eq!(ok.unwrap(), host);
+        let failed = [
+            (Verdict::Short { observed: 999 }, "999 < 1000"),
+            (
+                Verdict::Over { observed: 2000 },
+                "2000 > 1000: counted twice",
+            ),
+            (
+                Verdict::Reset {
+                    before: 9,
+                    after: 2,
+                },
+                "went down from 9 to 2",
+            ),
+        ];
+        for (verdict, why) in failed {
+            let err = verdict.into_result(1000, true).unwrap_err();
+            assert_eq!(err.downcast_ref(), Some(&Failure::Selftest), "{err:#}");
+            assert!(format!("{err:#}").contains(why), "{err:#}");
+        }
     }
 }

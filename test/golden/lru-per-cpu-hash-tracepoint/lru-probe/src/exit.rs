@@ -116,7 +116,7 @@ pub fn load_error(err: ProgramError, name: &str) -> anyhow::Error {
 
 #[cfg(test)]
 mod tests {
-    use std::io;
+    use std::{io, process::ExitCode};
 
     use anyhow::{Context as _, anyhow};
     use aya::{EbpfError, maps::MapError};
@@ -158,6 +158,16 @@ mod tests {
         // A permission error wins over the failure it caused.
         let denied = Err::<(), _>(io::Error::from_raw_os_error(libc::EACCES));
         assert_eq!(code(&denied.context(Failure::Attach).unwrap_err()), 4);
+    }
+
+    #[test]
+    fn the_loader_ends_with_the_code_of_its_error() {
+        assert_eq!(report(&Ok(())), ExitCode::SUCCESS);
+        let failed = |failure| report(&Err(anyhow!("why").context(failure)));
+        assert_eq!(failed(Failure::Rejected), ExitCode::from(3));
+        assert_eq!(failed(Failure::Attach), ExitCode::from(5));
+        assert_eq!(failed(Failure::Selftest), ExitCode::from(6));
+        assert_eq!(report(&Err(anyhow!("unexpected"))), ExitCode::from(1));
     }
 
     #[test]
