@@ -67,8 +67,11 @@ impl PinArgs {
                     .is_err_and(|err| err.kind() == io::ErrorKind::PermissionDenied);
                 let context = if unsearchable {
                     let search = Capability::DacReadSearch;
-                    let (dir, parent) = (dir.display(), parent.display());
-                    format!("cannot reach {dir} (searching {parent} needs {search})")
+                    format!(
+                        "cannot reach {} (searching {} needs {search})",
+                        dir.display(),
+                        parent.display()
+                    )
                 } else {
                     let make = format!("sudo install -d -o $(id -un) {}", dir.display());
                     format!("cannot make {} (make it with: {make})", dir.display())
