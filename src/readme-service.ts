@@ -29,7 +29,8 @@ export function serviceLayoutRows(o: Options): string {
   ].join('\n');
 }
 
-export function serviceSection(o: Options): string {
+/** `vm`: what the recorded kernel matrix showed of `cargo xtask vm --service` (readme.ts reads that record). */
+export function serviceSection(o: Options, vm: string): string {
   const tracepoint = o.program === 'tracepoint';
   const dac = tracepoint ? ", `CAP_DAC_READ_SEARCH` (tracefs is root's alone)" : '';
   const setprivCaps = `+bpf,+perfmon${tracepoint ? ',+dac_read_search' : ''}`;
@@ -83,9 +84,7 @@ Verified by create-aya-atomic ${service.generatorVersion}'s tests, ${service.dat
 ${verifiedKernels} in QEMU (refused at \`perf_event_paranoid\` 3 with \`CAP_SYS_ADMIN\` named; running at 2 as its own
 user with exactly its capabilities; a restart continues the count), and a tracepoint on Linux ${service.host} as uid 65534 with
 exactly \`CAP_BPF\`, \`CAP_PERFMON\` and \`CAP_DAC_READ_SEARCH\`, scraped by Prometheus across a restart without a
-counter reset; and \`cargo xtask vm --service\` on Debian's 5.10, 6.1 and 6.12 (x86-64 and arm64): the pinned count
-continues across a restart (with the events in between from 5.15 on), and on x86-64 the least set of each
-\`perf_event_paranoid\` suffices for a user of its own.
+counter reset. ${vm}
 
 \`cargo xtask vm --kernel <image> --service\` checks both on the kernels you deploy to: the pinned count going on
 across a restart with the events in between, and the selftest as an unprivileged user with the set above.
@@ -95,12 +94,11 @@ few lines in \`main.rs\` (and \`xtask/src/main.rs\`) that call them.`;
 }
 
 /** The project README's record of the service checks (a derived section: npm run docs). */
-export function serviceRecordMarkdown(): string {
+export function serviceRecordMarkdown(vm: string): string {
   return `\`systemd-analyze security\` (systemd ${service.security.systemd}) rates the generated unit **${service.security.unit}**; a unit with
 only \`ExecStart=\` (root, no sandbox) rates ${service.security.bare}. Verified with create-aya-atomic
 ${service.generatorVersion}, ${service.date}: the unit under systemd as PID 1 on Debian's
 ${service.systemdKernels.join(' and ')} in QEMU, a tracepoint loader as uid 65534 with exactly its three capabilities on
 Linux ${service.host}, scraped by a real Prometheus across a restart without a counter reset (\`promtool check
-metrics\` accepts what it serves), and \`cargo xtask vm --service\` (the pinned count across a restart; the least set as
-a user of its own) on Debian's 5.10, 6.1 and 6.12 in the kernel matrix.`;
+metrics\` accepts what it serves). ${vm}`;
 }

@@ -15,7 +15,7 @@ import {
 import { mdCell } from './markdown.js';
 import kernelBench from '../records/kernel-bench.json' with { type: 'json' };
 import type { Options } from './options.js';
-import { serviceLayoutRows, serviceSection } from './readme-service.js';
+import { serviceLayoutRows, serviceRecordMarkdown, serviceSection } from './readme-service.js';
 import verifiedJson from '../records/verified-kernels.json' with { type: 'json' };
 
 interface VerifiedKernel {
@@ -41,12 +41,22 @@ interface VerifiedResult {
   reason?: string;
   explained?: boolean;
 }
+/** `cargo xtask vm --service` on one kernel: `pin` continued | count-kept; `least` ok: … | not-run: why. */
+interface VerifiedService {
+  map: string;
+  ordering: string;
+  program: string;
+  kernel: string;
+  pin: string;
+  least: string;
+}
 interface Verified {
   date: string;
   generatorVersion: string;
   selftest: number;
   kernels: VerifiedKernel[];
   results: VerifiedResult[];
+  service?: VerifiedService[];
 }
 const verified = verifiedJson as Verified;
 
@@ -93,6 +103,50 @@ the add must be atomic: BPF has no \`fetch_add\` in Rust's \`core\`, so the gene
 intrinsic, whose ordering only takes effect at BPF cpu v3 (a fully ordered \`atomic_fetch_add\`).`;
 
 const kernelOf = (r: VerifiedResult) => verified.kernels.find((kernel) => kernel.id === r.kernel);
+/** Kernel ids (`amd64-6.1`) as a reader says them: `6.1, 6.12 (x86-64 and arm64) and 5.10 (x86-64)`. */
+function kernelList(ids: string[]): string {
+  const byArch = new Map<string, string[]>();
+  for (const id of ids) {
+    const [arch, version] = id.split('-');
+    const name = arch === 'amd64' ? 'x86-64' : arch;
+    byArch.set(name, [...(byArch.get(name) ?? []), version]);
+  }
+  const byVersions = new Map<string, string[]>();
+  for (const [arch, versions] of byArch) {
+    const key = versions.join(', ');
+    byVersions.set(key, [...(byVersions.get(key) ?? []), arch]);
+  }
+  return [...byVersions].map(([versions, arches]) => `${versions} (${arches.join(' and ')})`).join(' and ');
+}
+
+/** What `cargo xtask vm --service` showed in the recorded kernel matrix (docs/service.md), kernel by kernel. */
+export function vmServiceVerified(): string {
+  const runs = verified.service ?? [];
+  if (!runs.length) return '`cargo xtask vm --service` is not in the kernel record yet.';
+  const on = (keep: (r: VerifiedService) => boolean) =>
+    kernelList([...new Set(runs.filter(keep).map((r) => r.kernel))]);
+  const programs = [...new Set(runs.map((r) => `a ${r.program}`))].join(' and ');
+  const parts = [
+    on((r) => r.pin === 'continued') &&
+      `the pinned count went on across a restart, with the runs made while no loader ran, on Debian's ${on((r) => r.pin === 'continued')}`,
+    on((r) => r.pin === 'count-kept') &&
+      `without them on ${on((r) => r.pin === 'count-kept')}, which has no BPF links for perf events (5.15 added them)`,
+    on((r) => r.least.startsWith('ok')) &&
+      `the selftest as a user of its own holding only the least set for the kernel's \`perf_event_paranoid\` ` +
+        `passed on ${on((r) => r.least.startsWith('ok'))}`,
+    ...[...new Set(runs.filter((r) => r.least.startsWith('not-run')).map((r) => r.least))].map(
+      (least) => `not run on ${on((r) => r.least === least)}: ${least.replace(/^not-run: /, '')}`,
+    ),
+  ].filter(Boolean);
+  return (
+    `\`cargo xtask vm --service\` in QEMU (${programs} workspace, create-aya-atomic ${verified.generatorVersion}, ` +
+    `${verified.date}): ${parts.join('; ')}.`
+  );
+}
+
+/** The project README's section on what verified the service (npm run docs). */
+export const serviceVerifiedMarkdown = () => serviceRecordMarkdown(vmServiceVerified());
+
 /** The arm64 kernels of the record: the matrix runs a representative set of combinations there (docs/kernels.md). */
 const arm64Kernels = verified.kernels.filter((k) => k.arch === 'arm64');
 
@@ -331,7 +385,7 @@ the eBPF toolchain's library source with \`-Z build-std\`) and a C cross linker 
 
 ${verifiedOn(o)}
 
-${serviceSection(o)}
+${serviceSection(o, vmServiceVerified())}
 
 ## Exit codes
 

@@ -192,6 +192,16 @@ interface Result {
   explained?: boolean;
 }
 const results: Result[] = [];
+/** `cargo xtask vm --service`'s verdicts, recorded beside the results (the READMEs say where it ran). */
+interface ServiceResult {
+  map: string;
+  ordering: string;
+  program: string;
+  kernel: string;
+  pin: string;
+  least: string;
+}
+const serviceResults: ServiceResult[] = [];
 const passed = new Set<string>();
 const timings: { name: string; total: number; boots: number[] }[] = [];
 const accel: Record<string, string> = {};
@@ -420,6 +430,7 @@ describe.skipIf(Boolean(skipReason))(
             expect(row, context).toBeDefined();
             expect(row?.pin, context).toBe(PIN[kernel.id]);
             expect(row?.least, context).toBe(LEAST[kernel.arch][program]);
+            serviceResults.push({ map, ordering, program, kernel: kernel.id, pin: row!.pin, least: row!.least });
           }
         }
 
@@ -501,6 +512,7 @@ function writeRecord(fetched: Fetched[]) {
       { id: 'host', release: os.release(), how: `this machine's kernel${HOST_KPROBES ? '' : ' (no kprobe support)'}` },
     ],
     results,
+    service: serviceResults,
   };
   const json = `${JSON.stringify(record, null, 2)}\n`;
   writeFileSync(path.join(os.tmpdir(), 'create-aya-atomic-verified-kernels.json'), json);

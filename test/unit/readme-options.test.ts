@@ -7,8 +7,7 @@ import { expect, it } from 'vitest';
 import { optionsMarkdown } from '../../src/args.js';
 import { exitCodesMarkdown } from '../../src/errors.js';
 import { partialsMarkdown } from '../../src/plan.js';
-import { verifiedMatrixMarkdown } from '../../src/readme.js';
-import { serviceRecordMarkdown } from '../../src/readme-service.js';
+import { serviceVerifiedMarkdown, verifiedMatrixMarkdown } from '../../src/readme.js';
 
 const markers = (name: string) => new RegExp(`(<!-- ${name}:start -->\\n)([^]*?)\\n?(<!-- ${name}:end -->)`);
 
@@ -19,7 +18,7 @@ const DOCS: [file: string, sections: [string, () => string][]][] = [
       ['options', optionsMarkdown],
       ['exit-codes', exitCodesMarkdown],
       ['verified-kernels', verifiedMatrixMarkdown],
-      ['service', serviceRecordMarkdown],
+      ['service', serviceVerifiedMarkdown],
     ],
   ],
   ['docs/command-line.md', [['exit-codes', exitCodesMarkdown]]],
