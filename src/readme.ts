@@ -26,7 +26,7 @@ interface VerifiedKernel {
   package?: string;
   how: string;
 }
-interface VerifiedResult {
+export interface VerifiedResult {
   map: string;
   ordering: string;
   program: string;
@@ -42,7 +42,7 @@ interface VerifiedResult {
   explained?: boolean;
 }
 /** `cargo xtask vm --service` on one kernel: `pin` continued | count-kept; `least` ok: … | not-run: why. */
-interface VerifiedService {
+export interface VerifiedService {
   map: string;
   ordering: string;
   program: string;

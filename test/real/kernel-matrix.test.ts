@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, SHARED_TARGET, ensureTracefs, isRoot, missingToolchain, sh, show, skipUnlessCi } from './env.js';
 import { CARGO_ENV, build, workspace, type Combo, type MapKind, type Program } from './workspace-cache.js';
+import type { VerifiedResult, VerifiedService } from '../../src/readme.js';
 
 /** Runs of `true` per `--selftest`. */
 const N = 1000;
@@ -176,32 +177,11 @@ const skipReason = skipUnlessCi(
 );
 if (skipReason) console.warn(`kernel matrix skipped: ${skipReason}`);
 
-interface Result {
-  map: string;
-  ordering: string;
-  program: string;
-  kernel: string;
-  verdict: string;
-  expected?: number;
-  observed?: number;
-  /** Whether the kernel compiled the program to machine code. */
-  jit?: boolean;
-  /** Extra kernel command line of the run (the JIT switched off). */
-  append?: string;
-  reason?: string;
-  explained?: boolean;
-}
+/** A result as the record holds it (src/readme.ts reads it); the verdict as the VM's table printed it. */
+type Result = Omit<VerifiedResult, 'verdict'> & { verdict: string };
 const results: Result[] = [];
 /** `cargo xtask vm --service`'s verdicts, recorded beside the results (the READMEs say where it ran). */
-interface ServiceResult {
-  map: string;
-  ordering: string;
-  program: string;
-  kernel: string;
-  pin: string;
-  least: string;
-}
-const serviceResults: ServiceResult[] = [];
+const serviceResults: VerifiedService[] = [];
 const passed = new Set<string>();
 const timings: { name: string; total: number; boots: number[] }[] = [];
 const accel: Record<string, string> = {};
