@@ -123,21 +123,35 @@ function kernelList(ids: string[]): string {
 export function vmServiceVerified(): string {
   const runs = verified.service ?? [];
   if (!runs.length) return '`cargo xtask vm --service` is not in the kernel record yet.';
-  const on = (keep: (r: VerifiedService) => boolean) =>
-    kernelList([...new Set(runs.filter(keep).map((r) => r.kernel))]);
+  // A clause for the kernels whose verdict `keep` accepts, or none when there are none.
+  const on = (keep: (r: VerifiedService) => boolean, clause: (kernels: string) => string) => {
+    const kernels = [...new Set(runs.filter(keep).map((r) => r.kernel))];
+    return kernels.length ? [clause(kernelList(kernels))] : [];
+  };
   const programs = [...new Set(runs.map((r) => `a ${r.program}`))].join(' and ');
+  const notRun = [...new Set(runs.filter((r) => r.least.startsWith('not-run')).map((r) => r.least))];
   const parts = [
-    on((r) => r.pin === 'continued') &&
-      `the pinned count went on across a restart, with the runs made while no loader ran, on Debian's ${on((r) => r.pin === 'continued')}`,
-    on((r) => r.pin === 'count-kept') &&
-      `without them on ${on((r) => r.pin === 'count-kept')}, which has no BPF links for perf events (5.15 added them)`,
-    on((r) => r.least.startsWith('ok')) &&
-      `the selftest as a user of its own holding only the least set for the kernel's \`perf_event_paranoid\` ` +
-        `passed on ${on((r) => r.least.startsWith('ok'))}`,
-    ...[...new Set(runs.filter((r) => r.least.startsWith('not-run')).map((r) => r.least))].map(
-      (least) => `not run on ${on((r) => r.least === least)}: ${least.replace(/^not-run: /, '')}`,
+    ...on(
+      (r) => r.pin === 'continued',
+      (k) => `the pinned count went on across a restart, with the runs made while no loader ran, on Debian's ${k}`,
     ),
-  ].filter(Boolean);
+    ...on(
+      (r) => r.pin === 'count-kept',
+      (k) => `without them on ${k}, which has no BPF links for perf events (5.15 added them)`,
+    ),
+    ...on(
+      (r) => r.least.startsWith('ok'),
+      (k) =>
+        `the selftest as a user of its own holding only the least set for the kernel's \`perf_event_paranoid\` ` +
+        `passed on ${k}`,
+    ),
+    ...notRun.flatMap((least) =>
+      on(
+        (r) => r.least === least,
+        (k) => `not run on ${k}: ${least.replace(/^not-run: /, '')}`,
+      ),
+    ),
+  ];
   return (
     `\`cargo xtask vm --service\` in QEMU (${programs} workspace, create-aya-atomic ${verified.generatorVersion}, ` +
     `${verified.date}): ${parts.join('; ')}.`
